@@ -1,0 +1,419 @@
+/**
+ * The Store: every item operation over bun:sqlite, and the group commit.
+ * It is the only code that touches SQLite.
+ *
+ * Durability: a write opens (or joins) the current batch transaction. The
+ * batch commits once, in a setImmediate after the event-loop turn that
+ * opened it, so writes from every connection in that turn share one commit.
+ * Callers must not acknowledge a write before `whenDurable` calls them back.
+ */
+import { Database, type Statement } from "bun:sqlite";
+import type { SyncMode } from "../config.ts";
+import { migrate } from "./schema.ts";
+
+export interface Item {
+  value: Uint8Array;
+  flags: number;
+  cas: number;
+}
+
+export interface ItemDetails extends Item {
+  key: Uint8Array;
+  modifiedMs: number;
+}
+
+export type CasResult = "stored" | "exists" | "not_found";
+export type DeltaResult = bigint | "not_found" | "non_numeric";
+
+export type Change =
+  | { type: "set"; key: Uint8Array; size: number; flags: number; cas: number; modifiedMs: number }
+  | { type: "delete"; key: Uint8Array }
+  | { type: "flush" };
+
+export type ChangeListener = (changes: readonly Change[]) => void;
+/** Called once the batch holding the caller's writes committed (error undefined) or failed. */
+export type DurableCallback = (error: Error | undefined) => void;
+
+export interface StoreOptions {
+  sync: SyncMode;
+}
+
+/** A file that exists but is not a database we may use: the message names why. */
+export class DatabaseOpenError extends Error {
+  override name = "DatabaseOpenError";
+}
+
+interface Batch {
+  waiters: DurableCallback[];
+  changes: Change[];
+  /** Set when SQLite rolled the transaction back under us (disk full, I/O error). */
+  failure: Error | undefined;
+}
+
+interface CounterRow {
+  item_count: number;
+  item_bytes: number;
+  last_cas: number;
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+export class Store {
+  readonly path: string;
+  private readonly db: Database;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  private lastCas: number;
+  private batch: Batch | undefined;
+  private readonly changeListeners = new Set<ChangeListener>();
+  /** Group commits since start, and those that failed (their writes were not acknowledged). */
+  commitCount = 0;
+  commitFailureCount = 0;
+
+  constructor(path: string, options: StoreOptions) {
+    this.path = path;
+    this.db = openDatabase(path, options);
+    this.statements = prepareStatements(this.db);
+    this.lastCas = this.readCounters().last_cas;
+  }
+
+  // ---- reads ----
+
+  get(key: Uint8Array): Item | null {
+    return this.statements.get.get(key) as Item | null;
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.statements.exists.get(key) !== null;
+  }
+
+  // ---- writes (each joins the current batch) ----
+
+  /** Stores unconditionally; returns the new cas. */
+  set(key: Uint8Array, value: Uint8Array, flags: number): number {
+    this.beginWrite();
+    const cas = this.nextCas();
+    const modifiedMs = Date.now();
+    this.statements.upsert.run(key, value, flags, cas, modifiedMs);
+    this.recordSet(key, value.length, flags, cas, modifiedMs);
+    return cas;
+  }
+
+  /** Stores only if the key is absent; returns the new cas, or 0 when not stored. */
+  add(key: Uint8Array, value: Uint8Array, flags: number): number {
+    this.beginWrite();
+    const cas = this.nextCas();
+    const modifiedMs = Date.now();
+    if (this.statements.insertIfAbsent.run(key, value, flags, cas, modifiedMs).changes === 0) {
+      return 0;
+    }
+    this.recordSet(key, value.length, flags, cas, modifiedMs);
+    return cas;
+  }
+
+  /** Stores only if the key is present; returns the new cas, or 0 when not stored. */
+  replace(key: Uint8Array, value: Uint8Array, flags: number): number {
+    this.beginWrite();
+    return this.updateExisting(key, value, flags);
+  }
+
+  /** Adds data after (or before) the current value, keeping its flags; false if absent. */
+  concat(key: Uint8Array, data: Uint8Array, position: "append" | "prepend"): boolean {
+    this.beginWrite();
+    const current = this.get(key);
+    if (current === null) return false;
+    const joined =
+      position === "append" ? concatBytes(current.value, data) : concatBytes(data, current.value);
+    return this.updateExisting(key, joined, current.flags) !== 0;
+  }
+
+  /** Compare-and-swap: stores only if the item's cas is still `expectedCas`. */
+  compareAndSwap(
+    key: Uint8Array,
+    value: Uint8Array,
+    flags: number,
+    expectedCas: bigint,
+  ): CasResult {
+    this.beginWrite();
+    const current = this.get(key);
+    if (current === null) return "not_found";
+    if (BigInt(current.cas) !== expectedCas) return "exists";
+    this.updateExisting(key, value, flags);
+    return "stored";
+  }
+
+  delete(key: Uint8Array): boolean {
+    this.beginWrite();
+    if (this.statements.delete.run(key).changes === 0) return false;
+    this.batch?.changes.push({ type: "delete", key: Uint8Array.from(key) });
+    return true;
+  }
+
+  /**
+   * incr/decr as memcached does them: the value must read as an unsigned
+   * 64-bit decimal; incr wraps at 2^64, decr stops at 0. A shorter result is
+   * padded with spaces to the old length, as memcached's in-place update does.
+   */
+  applyDelta(key: Uint8Array, delta: bigint, direction: "incr" | "decr"): DeltaResult {
+    this.beginWrite();
+    const current = this.get(key);
+    if (current === null) return "not_found";
+    const number = parseStoredNumber(current.value);
+    if (number === undefined) return "non_numeric";
+    const result =
+      direction === "incr" ? (number + delta) & MAX_U64 : number > delta ? number - delta : 0n;
+    const digits = result.toString();
+    const text =
+      digits.length < current.value.length ? digits.padEnd(current.value.length) : digits;
+    this.updateExisting(key, new TextEncoder().encode(text), current.flags);
+    return result;
+  }
+
+  flush(): void {
+    this.beginWrite();
+    this.statements.deleteAll.run();
+    this.batch?.changes.push({ type: "flush" });
+  }
+
+  // ---- durability ----
+
+  /** True while writes of this turn wait for their commit. */
+  get hasPendingWrites(): boolean {
+    return this.batch !== undefined;
+  }
+
+  /** Calls back once everything written so far is durable (at once if nothing is pending). */
+  whenDurable(callback: DurableCallback): void {
+    if (this.batch === undefined) callback(undefined);
+    else this.batch.waiters.push(callback);
+  }
+
+  /**
+   * After a write threw: if SQLite already rolled the whole transaction back
+   * (it does for SQLITE_FULL and I/O errors), earlier writes of this batch are
+   * gone too, so the batch must report failure to all its waiters.
+   */
+  noteWriteFailure(error: Error): void {
+    if (this.batch !== undefined && !this.db.inTransaction) this.batch.failure ??= error;
+  }
+
+  /** Commits the open batch now (shutdown uses it; normally setImmediate does). */
+  commit(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.batch = undefined;
+    let failure = batch.failure;
+    if (failure === undefined) {
+      try {
+        this.statements.saveLastCas.run(this.lastCas);
+        this.statements.commit.run();
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    if (this.db.inTransaction) this.statements.rollback.run();
+    if (failure === undefined) this.commitCount++;
+    else this.commitFailureCount++;
+    for (const waiter of batch.waiters) waiter(failure);
+    if (failure === undefined && batch.changes.length > 0) this.emitChanges(batch.changes);
+  }
+
+  // ---- change feed (for the monitor) ----
+
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  // ---- counters ----
+
+  get itemCount(): number {
+    return this.readCounters().item_count;
+  }
+
+  get itemBytes(): number {
+    return this.readCounters().item_bytes;
+  }
+
+  /** Size of the database file and its write-ahead log, in bytes. */
+  get fileSize(): number {
+    const { page_count } = this.db.query("PRAGMA page_count").get() as { page_count: number };
+    const { page_size } = this.db.query("PRAGMA page_size").get() as { page_size: number };
+    return page_count * page_size;
+  }
+
+  close(): void {
+    this.commit();
+    this.db.close(false);
+  }
+
+  // ---- internals ----
+
+  private readonly commitScheduled = (): void => this.commit();
+
+  private beginWrite(): void {
+    if (this.batch !== undefined) {
+      if (this.db.inTransaction) return;
+      // SQLite rolled the batch back after an error; later writes of this
+      // turn get a transaction of their own, the batch stays failed.
+      this.statements.begin.run();
+      return;
+    }
+    this.statements.begin.run();
+    this.batch = { waiters: [], changes: [], failure: undefined };
+    setImmediate(this.commitScheduled);
+  }
+
+  private nextCas(): number {
+    return ++this.lastCas;
+  }
+
+  private updateExisting(key: Uint8Array, value: Uint8Array, flags: number): number {
+    const cas = this.nextCas();
+    const modifiedMs = Date.now();
+    if (this.statements.update.run(value, flags, cas, modifiedMs, key).changes === 0) return 0;
+    this.recordSet(key, value.length, flags, cas, modifiedMs);
+    return cas;
+  }
+
+  private recordSet(key: Uint8Array, size: number, flags: number, cas: number, modifiedMs: number) {
+    if (this.changeListeners.size === 0 || this.batch === undefined) return;
+    this.batch.changes.push({
+      type: "set",
+      key: Uint8Array.from(key),
+      size,
+      flags,
+      cas,
+      modifiedMs,
+    });
+  }
+
+  private emitChanges(changes: readonly Change[]): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(changes);
+      } catch (error) {
+        console.error("litecached: a change listener failed:", error);
+      }
+    }
+  }
+
+  private readCounters(): CounterRow {
+    return this.statements.counters.get() as CounterRow;
+  }
+}
+
+function openDatabase(path: string, options: StoreOptions): Database {
+  let db: Database;
+  try {
+    db = new Database(path, { create: true, readwrite: true, strict: true });
+  } catch (error) {
+    throw new DatabaseOpenError(`cannot open ${path}: ${describe(error)}`);
+  }
+  try {
+    // Read the header before anything can write: a file that is not an
+    // SQLite database fails here and is left untouched.
+    db.run("PRAGMA schema_version");
+    refuseForeignDatabase(db, path);
+    // One server owns the file: exclusive locking skips the shared-memory
+    // index and per-transaction file locks, and keeps a second server out.
+    db.run("PRAGMA locking_mode = EXCLUSIVE");
+    db.run("PRAGMA busy_timeout = 0");
+    const mode = db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
+    if (mode.journal_mode !== "wal") throw new Error(`journal mode is ${mode.journal_mode}`);
+    db.run(`PRAGMA synchronous = ${options.sync === "full" ? "FULL" : "NORMAL"}`);
+    db.run("PRAGMA cache_size = -32768");
+    db.run("PRAGMA temp_store = MEMORY");
+    // Take the write lock now, so a database busy in another process is a
+    // startup error rather than a failure on the first write.
+    db.run("BEGIN IMMEDIATE");
+    db.run("COMMIT");
+    migrate(db);
+  } catch (error) {
+    db.close(false);
+    if (error instanceof DatabaseOpenError) throw error;
+    throw new DatabaseOpenError(`cannot use ${path}: ${describe(error)}`);
+  }
+  return db;
+}
+
+/** An SQLite file with tables but no litecached schema belongs to someone else. */
+function refuseForeignDatabase(db: Database, path: string): void {
+  const { user_version } = db.query("PRAGMA user_version").get() as { user_version: number };
+  if (user_version !== 0) return;
+  const table = db.query("SELECT name FROM sqlite_schema LIMIT 1").get();
+  if (table !== null) {
+    throw new DatabaseOpenError(`${path} is an SQLite database but not a litecached one`);
+  }
+}
+
+function prepareStatements(db: Database) {
+  const prepare = (sql: string): Statement => db.prepare(sql);
+  return {
+    get: prepare("SELECT value, flags, cas FROM items WHERE key = ?"),
+    exists: prepare("SELECT 1 FROM items WHERE key = ?"),
+    upsert: prepare(
+      `INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, flags = excluded.flags,
+         cas = excluded.cas, modified_ms = excluded.modified_ms`,
+    ),
+    insertIfAbsent: prepare(
+      `INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+       ON CONFLICT (key) DO NOTHING`,
+    ),
+    update: prepare(
+      "UPDATE items SET value = ?1, flags = ?2, cas = ?3, modified_ms = ?4 WHERE key = ?5",
+    ),
+    delete: prepare("DELETE FROM items WHERE key = ?"),
+    deleteAll: prepare("DELETE FROM items"),
+    counters: prepare("SELECT item_count, item_bytes, last_cas FROM counters WHERE id = 1"),
+    saveLastCas: prepare("UPDATE counters SET last_cas = ? WHERE id = 1"),
+    begin: prepare("BEGIN IMMEDIATE"),
+    commit: prepare("COMMIT"),
+    rollback: prepare("ROLLBACK"),
+  };
+}
+
+function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first, 0);
+  joined.set(second, first.length);
+  return joined;
+}
+
+const ASCII_ZERO = 0x30;
+const ASCII_NINE = 0x39;
+
+/**
+ * Reads a stored value the way memcached's safe_strtoull does: optional
+ * leading whitespace, decimal digits, then the end or whitespace. Values of
+ * 2^64 or more, and negative ones, are not numbers.
+ */
+function parseStoredNumber(value: Uint8Array): bigint | undefined {
+  let index = 0;
+  while (index < value.length && isSpace(value[index] as number)) index++;
+  let negative = false;
+  if (value[index] === 0x2b /* + */ || value[index] === 0x2d /* - */) {
+    negative = value[index] === 0x2d;
+    index++;
+  }
+  const start = index;
+  let number = 0n;
+  while (index < value.length) {
+    const byte = value[index] as number;
+    if (byte < ASCII_ZERO || byte > ASCII_NINE) break;
+    number = number * 10n + BigInt(byte - ASCII_ZERO);
+    index++;
+  }
+  if (index === start || number > MAX_U64) return undefined;
+  if (index < value.length && !isSpace(value[index] as number)) return undefined;
+  if (negative && number !== 0n) return undefined;
+  return number;
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
