@@ -1,0 +1,260 @@
+/**
+ * Text protocol commands: a parsed request plus the Store become replies.
+ * No sockets here; the caller decides when the replies may be sent (after
+ * the group commit, for writes).
+ */
+import type { Config } from "../../config.ts";
+import { VERSION } from "../../config.ts";
+import type { Stats } from "../../stats.ts";
+import type { Store } from "../../store/store.ts";
+import type { ReplyBuffer } from "../reply-buffer.ts";
+import type { Request, RetrievalCommand, StorageCommand } from "./parser.ts";
+import { Reply } from "./replies.ts";
+import { formatSettings, formatStats } from "./stats-reply.ts";
+
+export type Settings = Pick<
+  Config,
+  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync"
+>;
+
+const VALUE_PREFIX = new TextEncoder().encode("VALUE ");
+const CRLF = new TextEncoder().encode("\r\n");
+
+/** What the connection must do after a request. */
+export type Outcome = "continue" | "close";
+
+export class TextCommands {
+  private readonly store: Store;
+  private readonly stats: Stats;
+  private readonly settings: Settings;
+  private pendingFlush: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(store: Store, stats: Stats, settings: Settings) {
+    this.store = store;
+    this.stats = stats;
+    this.settings = settings;
+  }
+
+  execute(request: Request, out: ReplyBuffer): Outcome {
+    switch (request.kind) {
+      case "retrieval":
+        this.retrieve(request.command, request.keys, out);
+        return "continue";
+      case "storage":
+        this.storeValue(request, out);
+        return "continue";
+      case "too_large":
+        this.rejectTooLarge(request.command, request.key, request.noreply, out);
+        return "continue";
+      case "delete":
+        this.deleteKey(request.key, request.noreply, out);
+        return "continue";
+      case "delta":
+        this.applyDelta(request.command, request.key, request.delta, request.noreply, out);
+        return "continue";
+      case "touch":
+        this.touch(request.key, request.noreply, out);
+        return "continue";
+      case "flush_all":
+        this.flushAll(request.delaySeconds, request.noreply, out);
+        return "continue";
+      case "verbosity":
+        if (!request.noreply) out.writeBytes(Reply.OK);
+        return "continue";
+      case "stats":
+        this.reportStats(request.arguments, out);
+        return "continue";
+      case "version":
+        out.writeAscii(`VERSION ${VERSION}\r\n`);
+        return "continue";
+      case "invalid":
+        out.writeBytes(request.reply);
+        return "continue";
+      case "quit":
+      case "close":
+        return "close";
+    }
+  }
+
+  /** Cancels timers (a delayed flush_all) so the process can exit. */
+  dispose(): void {
+    clearTimeout(this.pendingFlush);
+  }
+
+  private retrieve(command: RetrievalCommand, keys: Uint8Array[], out: ReplyBuffer): void {
+    const counters = this.stats.counters;
+    const withCas = command === "gets" || command === "gats";
+    const touching = command === "gat" || command === "gats";
+    for (const key of keys) {
+      const item = this.store.get(key);
+      if (touching) {
+        counters.cmd_touch++;
+        if (item === null) counters.touch_misses++;
+        else counters.touch_hits++;
+      } else {
+        counters.cmd_get++;
+      }
+      if (item === null) {
+        counters.get_misses++;
+        continue;
+      }
+      counters.get_hits++;
+      out.writeBytes(VALUE_PREFIX);
+      out.writeBytes(key);
+      out.writeAscii(
+        withCas
+          ? ` ${item.flags} ${item.value.length} ${item.cas}\r\n`
+          : ` ${item.flags} ${item.value.length}\r\n`,
+      );
+      out.writeBytes(item.value);
+      out.writeBytes(CRLF);
+    }
+    out.writeBytes(Reply.END);
+  }
+
+  private storeValue(request: Extract<Request, { kind: "storage" }>, out: ReplyBuffer): void {
+    const { key, value, flags, noreply } = request;
+    const counters = this.stats.counters;
+    counters.cmd_set++;
+    let reply: Uint8Array;
+    switch (request.command) {
+      case "set":
+        this.store.set(key, value, flags);
+        reply = Reply.STORED;
+        break;
+      case "add":
+        reply = this.store.add(key, value, flags) !== 0 ? Reply.STORED : Reply.NOT_STORED;
+        break;
+      case "replace":
+        reply = this.store.replace(key, value, flags) !== 0 ? Reply.STORED : Reply.NOT_STORED;
+        break;
+      case "append":
+      case "prepend":
+        reply = this.store.concat(key, value, request.command) ? Reply.STORED : Reply.NOT_STORED;
+        break;
+      case "cas":
+        reply = this.compareAndSwap(key, value, flags, request.casUnique);
+        break;
+    }
+    if (reply === Reply.STORED) counters.total_items++;
+    if (!noreply) out.writeAcknowledgement(reply);
+  }
+
+  private compareAndSwap(key: Uint8Array, value: Uint8Array, flags: number, cas: bigint) {
+    const counters = this.stats.counters;
+    switch (this.store.compareAndSwap(key, value, flags, cas)) {
+      case "stored":
+        counters.cas_hits++;
+        return Reply.STORED;
+      case "exists":
+        counters.cas_badval++;
+        return Reply.EXISTS;
+      case "not_found":
+        counters.cas_misses++;
+        return Reply.NOT_FOUND;
+    }
+  }
+
+  /**
+   * The value was over the item size limit and its data was skipped. As
+   * memcached does, a failed `set` also removes the key's old value, so a
+   * reader never sees a value older than the one the client tried to write.
+   */
+  private rejectTooLarge(
+    command: StorageCommand,
+    key: Uint8Array,
+    noreply: boolean,
+    out: ReplyBuffer,
+  ) {
+    this.stats.counters.store_too_large++;
+    if (command === "set") this.store.delete(key);
+    if (!noreply) out.writeAcknowledgement(Reply.OBJECT_TOO_LARGE);
+  }
+
+  private deleteKey(key: Uint8Array, noreply: boolean, out: ReplyBuffer): void {
+    const counters = this.stats.counters;
+    const deleted = this.store.delete(key);
+    if (deleted) counters.delete_hits++;
+    else counters.delete_misses++;
+    if (!noreply) out.writeAcknowledgement(deleted ? Reply.DELETED : Reply.NOT_FOUND);
+  }
+
+  private applyDelta(
+    command: "incr" | "decr",
+    key: Uint8Array,
+    delta: bigint,
+    noreply: boolean,
+    out: ReplyBuffer,
+  ): void {
+    const counters = this.stats.counters;
+    const result = this.store.applyDelta(key, delta, command);
+    if (result === "not_found") {
+      if (command === "incr") counters.incr_misses++;
+      else counters.decr_misses++;
+    } else if (command === "incr") counters.incr_hits++;
+    else counters.decr_hits++;
+    if (noreply) return;
+    if (result === "not_found") out.writeAcknowledgement(Reply.NOT_FOUND);
+    else if (result === "non_numeric") out.writeBytes(Reply.NON_NUMERIC_VALUE);
+    else out.writeAsciiAcknowledgement(`${result}\r\n`);
+  }
+
+  private touch(key: Uint8Array, noreply: boolean, out: ReplyBuffer): void {
+    const counters = this.stats.counters;
+    counters.cmd_touch++;
+    const found = this.store.has(key);
+    if (found) counters.touch_hits++;
+    else counters.touch_misses++;
+    if (!noreply) out.writeBytes(found ? Reply.TOUCHED : Reply.NOT_FOUND);
+  }
+
+  /**
+   * flush_all with a delay removes, at that time, every item stored before
+   * it, as memcached does. The timer is not persisted: a restart cancels it.
+   */
+  private flushAll(delaySeconds: number, noreply: boolean, out: ReplyBuffer): void {
+    this.stats.counters.cmd_flush++;
+    clearTimeout(this.pendingFlush);
+    this.pendingFlush = undefined;
+    if (delaySeconds === 0) {
+      this.store.flush();
+      if (!noreply) out.writeAcknowledgement(Reply.OK);
+      return;
+    }
+    this.pendingFlush = setTimeout(() => {
+      this.pendingFlush = undefined;
+      this.store.flush();
+    }, delaySeconds * 1000);
+    if (!noreply) out.writeBytes(Reply.OK);
+  }
+
+  private reportStats(args: string[], out: ReplyBuffer): void {
+    const [group, ...rest] = args;
+    switch (group) {
+      case undefined:
+        out.writeAscii(formatStats(this.stats, this.store, this.settings));
+        return;
+      case "settings":
+        out.writeAscii(formatSettings(this.settings));
+        return;
+      case "reset":
+        this.stats.reset();
+        out.writeBytes(Reply.RESET);
+        return;
+      case "items":
+      case "slabs":
+      case "sizes":
+      case "conns":
+        // litecached has no slabs or LRU; an empty listing keeps tools working.
+        out.writeBytes(Reply.END);
+        return;
+      case "detail":
+        if (rest[0] === "on" || rest[0] === "off") out.writeBytes(Reply.OK);
+        else if (rest[0] === "dump") out.writeBytes(Reply.END);
+        else out.writeBytes(Reply.STATS_DETAIL_USAGE);
+        return;
+      default:
+        out.writeBytes(Reply.ERROR);
+    }
+  }
+}

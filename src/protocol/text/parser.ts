@@ -1,0 +1,518 @@
+/**
+ * The memcached text protocol parser: bytes in, requests out, no I/O.
+ *
+ * Feed it whatever the socket delivers with `push`, then call `next` until it
+ * returns undefined ("incomplete: wait for more bytes"). A request may be
+ * split at any byte and many may arrive in one chunk. Keys and values in a
+ * request are views into the parser's buffer: use (or copy) them before the
+ * next `push`.
+ */
+import { Reply } from "./replies.ts";
+
+/** A command line longer than this without a newline closes the connection... */
+export const MAX_LINE_LENGTH = 2048;
+/** ...except retrieval lines, which may carry many keys (memcached's suite sends 128 KiB). */
+export const MAX_RETRIEVAL_LINE_LENGTH = 4 * 1024 * 1024;
+export const MAX_KEY_LENGTH = 250;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+
+export type StorageCommand = "set" | "add" | "replace" | "append" | "prepend" | "cas";
+export type RetrievalCommand = "get" | "gets" | "gat" | "gats";
+
+export type Request =
+  | {
+      kind: "storage";
+      command: StorageCommand;
+      key: Uint8Array;
+      flags: number;
+      value: Uint8Array;
+      /** Only for cas. */
+      casUnique: bigint;
+      noreply: boolean;
+    }
+  /** A storage command whose data block was larger than the item size limit (and skipped). */
+  | { kind: "too_large"; command: StorageCommand; key: Uint8Array; noreply: boolean }
+  | { kind: "retrieval"; command: RetrievalCommand; keys: Uint8Array[] }
+  | { kind: "delete"; key: Uint8Array; noreply: boolean }
+  | { kind: "delta"; command: "incr" | "decr"; key: Uint8Array; delta: bigint; noreply: boolean }
+  | { kind: "touch"; key: Uint8Array; noreply: boolean }
+  | { kind: "flush_all"; delaySeconds: number; noreply: boolean }
+  | { kind: "verbosity"; noreply: boolean }
+  | { kind: "stats"; arguments: string[] }
+  | { kind: "version" }
+  | { kind: "quit" }
+  /** The line was malformed or unknown: send this reply (noreply does not silence it). */
+  | { kind: "invalid"; reply: Uint8Array }
+  /** The peer is not speaking memcached (overlong line, HTTP request): close the connection. */
+  | { kind: "close"; reason: string };
+
+export interface ParserOptions {
+  maxItemSize: number;
+}
+
+interface PendingStorage {
+  command: StorageCommand;
+  keyStart: number;
+  keyEnd: number;
+  flags: number;
+  casUnique: bigint;
+  noreply: boolean;
+  /** Offset of the data block in the buffer; the block is `length` bytes plus CRLF. */
+  lineStart: number;
+  dataStart: number;
+  length: number;
+}
+
+/** Token boundaries within the buffer: [start0, end0, start1, end1, ...]. */
+type Tokens = number[];
+
+const UINT32_MAX = 0xffff_ffff;
+const UINT64_MAX = (1n << 64n) - 1n;
+const textDecoder = new TextDecoder("latin1");
+/** memcached tolerates up to 100 leading spaces before an overlong multiget. */
+const RETRIEVAL_LINE_START = /^ {0,100}(get|gets|gat|gats) /;
+
+export class TextParser {
+  private buffer = new Uint8Array(16 * 1024);
+  private start = 0;
+  private end = 0;
+  /** Where the search for the next newline resumes, so long lines are scanned once. */
+  private scanned = 0;
+  private pending: PendingStorage | undefined;
+  /** Bytes of an oversized or rejected data block still to be thrown away. */
+  private skipRemaining = 0;
+  /** What to report once the skipped block is gone. */
+  private afterSkip: Request | undefined;
+  private readonly maxItemSize: number;
+  private readonly tokens: Tokens = [];
+  /** Start of the line being parsed: a storage request keeps it buffered until its data is in. */
+  private lineStart = 0;
+
+  constructor(options: ParserOptions) {
+    this.maxItemSize = options.maxItemSize;
+  }
+
+  /** Bytes received but not yet turned into requests. */
+  get bufferedBytes(): number {
+    return this.end - this.start;
+  }
+
+  push(chunk: Uint8Array): void {
+    let offset = 0;
+    if (this.skipRemaining > 0) {
+      offset = Math.min(this.skipRemaining, chunk.length);
+      this.skipRemaining -= offset;
+      if (offset === chunk.length) return;
+    }
+    this.append(chunk, offset);
+  }
+
+  next(): Request | undefined {
+    if (this.skipRemaining > 0) return undefined;
+    if (this.afterSkip !== undefined) {
+      const request = this.afterSkip;
+      this.afterSkip = undefined;
+      return request;
+    }
+    if (this.pending !== undefined) return this.takeDataBlock(this.pending);
+    return this.takeLine();
+  }
+
+  // ---- buffer management ----
+
+  private append(chunk: Uint8Array, offset: number): void {
+    const incoming = chunk.length - offset;
+    if (this.start === this.end) this.rebase(this.start);
+    if (this.end + incoming > this.buffer.length) {
+      const needed = this.end - this.start + incoming;
+      if (needed <= this.buffer.length && this.start > 0) {
+        this.buffer.copyWithin(0, this.start, this.end);
+      } else {
+        const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+        grown.set(this.buffer.subarray(this.start, this.end));
+        this.buffer = grown;
+      }
+      this.rebase(this.start);
+    }
+    this.buffer.set(offset === 0 ? chunk : chunk.subarray(offset), this.end);
+    this.end += incoming;
+  }
+
+  /** Moves the logical window so that `start` becomes 0, shifting saved offsets with it. */
+  private rebase(shift: number): void {
+    if (this.pending !== undefined) {
+      this.pending.lineStart -= shift;
+      this.pending.keyStart -= shift;
+      this.pending.keyEnd -= shift;
+      this.pending.dataStart -= shift;
+    }
+    this.scanned -= shift;
+    this.end -= shift;
+    this.start = 0;
+    if (this.scanned < 0) this.scanned = 0;
+  }
+
+  // ---- command lines ----
+
+  private takeLine(): Request | undefined {
+    const buffer = this.buffer;
+    const from = Math.max(this.start, this.scanned);
+    const newline = buffer.indexOf(LF, from);
+    if (newline === -1 || newline >= this.end) {
+      this.scanned = this.end;
+      return this.checkOverlongLine();
+    }
+    const lineStart = this.start;
+    const lineEnd = newline > lineStart && buffer[newline - 1] === CR ? newline - 1 : newline;
+    this.start = newline + 1;
+    this.scanned = this.start;
+    return this.parseLine(lineStart, lineEnd);
+  }
+
+  private checkOverlongLine(): Request | undefined {
+    const length = this.end - this.start;
+    if (length <= MAX_LINE_LENGTH) return undefined;
+    if (length <= MAX_RETRIEVAL_LINE_LENGTH && this.startsWithRetrieval()) return undefined;
+    this.start = this.end;
+    return { kind: "close", reason: `command line longer than ${MAX_LINE_LENGTH} bytes` };
+  }
+
+  private startsWithRetrieval(): boolean {
+    const head = textDecoder.decode(this.buffer.subarray(this.start, this.start + 110));
+    return RETRIEVAL_LINE_START.test(head);
+  }
+
+  private parseLine(lineStart: number, lineEnd: number): Request | undefined {
+    this.lineStart = lineStart;
+    const tokens = this.tokenize(lineStart, lineEnd);
+    const count = tokens.length / 2;
+    if (count === 0) return { kind: "invalid", reply: Reply.ERROR };
+    const name = this.commandName(tokens);
+    switch (name) {
+      case "get":
+      case "gets":
+        return this.parseRetrieval(name, tokens, 1);
+      case "gat":
+      case "gats":
+        return this.parseGetAndTouch(name, tokens);
+      case "set":
+      case "add":
+      case "replace":
+      case "append":
+      case "prepend":
+        return this.parseStorage(name, tokens, false);
+      case "cas":
+        return this.parseStorage(name, tokens, true);
+      case "delete":
+        return this.parseDelete(tokens);
+      case "incr":
+      case "decr":
+        return this.parseDelta(name, tokens);
+      case "touch":
+        return this.parseTouch(tokens);
+      case "flush_all":
+        return this.parseFlushAll(tokens);
+      case "verbosity":
+        return this.parseVerbosity(tokens);
+      case "stats":
+        return { kind: "stats", arguments: this.tokenStrings(tokens, 1) };
+      case "version":
+        return { kind: "version" };
+      case "quit":
+        return { kind: "quit" };
+      default:
+        // As memcached: an unknown command ending in HTTP/x is a browser, not a client.
+        if (count > 1 && this.tokenStartsWith(tokens, count - 1, "HTTP/")) {
+          return { kind: "close", reason: "an HTTP request on the memcached port" };
+        }
+        return { kind: "invalid", reply: Reply.ERROR };
+    }
+  }
+
+  /** Splits on runs of spaces (only spaces: memcached does not treat tabs as separators). */
+  private tokenize(lineStart: number, lineEnd: number): Tokens {
+    const buffer = this.buffer;
+    const tokens = this.tokens;
+    tokens.length = 0;
+    let index = lineStart;
+    while (index < lineEnd) {
+      while (index < lineEnd && buffer[index] === SPACE) index++;
+      if (index === lineEnd) break;
+      const tokenStart = index;
+      while (index < lineEnd && buffer[index] !== SPACE) index++;
+      tokens.push(tokenStart, index);
+    }
+    return tokens;
+  }
+
+  private commandName(tokens: Tokens): string {
+    const start = tokens[0] as number;
+    const end = tokens[1] as number;
+    // No command is longer than "flush_all"; skip decoding anything longer.
+    if (end - start > 9) return "";
+    return textDecoder.decode(this.buffer.subarray(start, end));
+  }
+
+  private token(tokens: Tokens, index: number): Uint8Array {
+    return this.buffer.subarray(tokens[index * 2] as number, tokens[index * 2 + 1] as number);
+  }
+
+  private tokenLength(tokens: Tokens, index: number): number {
+    return (tokens[index * 2 + 1] as number) - (tokens[index * 2] as number);
+  }
+
+  private tokenEquals(tokens: Tokens, index: number, text: string): boolean {
+    if (this.tokenLength(tokens, index) !== text.length) return false;
+    const start = tokens[index * 2] as number;
+    for (let offset = 0; offset < text.length; offset++) {
+      if (this.buffer[start + offset] !== text.charCodeAt(offset)) return false;
+    }
+    return true;
+  }
+
+  private tokenStartsWith(tokens: Tokens, index: number, prefix: string): boolean {
+    if (this.tokenLength(tokens, index) < prefix.length) return false;
+    const start = tokens[index * 2] as number;
+    for (let offset = 0; offset < prefix.length; offset++) {
+      if (this.buffer[start + offset] !== prefix.charCodeAt(offset)) return false;
+    }
+    return true;
+  }
+
+  private tokenStrings(tokens: Tokens, from: number): string[] {
+    const strings: string[] = [];
+    for (let index = from; index < tokens.length / 2; index++) {
+      strings.push(textDecoder.decode(this.token(tokens, index)));
+    }
+    return strings;
+  }
+
+  /** memcached's set_noreply_maybe: the last token, exactly "noreply". */
+  private endsWithNoreply(tokens: Tokens): boolean {
+    return this.tokenEquals(tokens, tokens.length / 2 - 1, "noreply");
+  }
+
+  // ---- individual commands ----
+
+  private parseRetrieval(command: RetrievalCommand, tokens: Tokens, firstKey: number): Request {
+    const count = tokens.length / 2;
+    if (count <= firstKey) return { kind: "invalid", reply: Reply.ERROR };
+    const keys: Uint8Array[] = [];
+    for (let index = firstKey; index < count; index++) {
+      if (this.tokenLength(tokens, index) > MAX_KEY_LENGTH) {
+        return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
+      }
+      keys.push(this.token(tokens, index));
+    }
+    return { kind: "retrieval", command, keys };
+  }
+
+  private parseGetAndTouch(command: "gat" | "gats", tokens: Tokens): Request {
+    const count = tokens.length / 2;
+    if (count < 2) return { kind: "invalid", reply: Reply.ERROR };
+    if (parseSigned(this.token(tokens, 1)) === undefined) {
+      return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
+    }
+    if (count === 2) return { kind: "retrieval", command, keys: [] };
+    return this.parseRetrieval(command, tokens, 2);
+  }
+
+  private parseStorage(
+    command: StorageCommand,
+    tokens: Tokens,
+    isCas: boolean,
+  ): Request | undefined {
+    const count = tokens.length / 2;
+    const required = isCas ? 6 : 5;
+    if (count !== required && count !== required + 1)
+      return { kind: "invalid", reply: Reply.ERROR };
+    const noreply = this.endsWithNoreply(tokens);
+    const length = parseSigned(this.token(tokens, 4));
+    const flags = parseUnsigned(this.token(tokens, 2));
+    const exptime = parseSigned(this.token(tokens, 3));
+    const casUnique = isCas ? parseUnsigned64(this.token(tokens, 5)) : 0n;
+    const keyTooLong = this.tokenLength(tokens, 1) > MAX_KEY_LENGTH;
+    const malformed =
+      keyTooLong ||
+      flags === undefined ||
+      flags > UINT32_MAX ||
+      exptime === undefined ||
+      casUnique === undefined ||
+      length === undefined ||
+      length < 0;
+    if (malformed) {
+      // Unlike memcached, skip a data block whose length we can read, so
+      // that its bytes are never run as commands.
+      if (length !== undefined && length >= 0) {
+        return this.skipDataBlock(length, { kind: "invalid", reply: Reply.BAD_COMMAND_LINE });
+      }
+      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
+    }
+    if (length > this.maxItemSize) {
+      const key = this.token(tokens, 1).slice();
+      return this.skipDataBlock(length, { kind: "too_large", command, key, noreply });
+    }
+    this.pending = {
+      command,
+      keyStart: tokens[2] as number,
+      keyEnd: tokens[3] as number,
+      flags,
+      casUnique,
+      noreply,
+      lineStart: this.lineStart,
+      dataStart: this.start,
+      length,
+    };
+    return this.takeDataBlock(this.pending);
+  }
+
+  private skipDataBlock(length: number, report: Request): Request | undefined {
+    const blockLength = length + 2;
+    const available = this.end - this.start;
+    if (blockLength <= available) {
+      this.start += blockLength;
+      this.scanned = this.start;
+      return report;
+    }
+    this.skipRemaining = blockLength - available;
+    this.start = this.end;
+    this.scanned = this.end;
+    this.afterSkip = report;
+    return undefined;
+  }
+
+  private takeDataBlock(pending: PendingStorage): Request | undefined {
+    const blockEnd = pending.dataStart + pending.length + 2;
+    if (blockEnd > this.end) {
+      // Keep the command line buffered with its data: the key lives there.
+      this.start = pending.lineStart;
+      return undefined;
+    }
+    this.pending = undefined;
+    this.start = blockEnd;
+    this.scanned = blockEnd;
+    const buffer = this.buffer;
+    if (buffer[blockEnd - 2] !== CR || buffer[blockEnd - 1] !== LF) {
+      return { kind: "invalid", reply: Reply.BAD_DATA_CHUNK };
+    }
+    return {
+      kind: "storage",
+      command: pending.command,
+      key: buffer.subarray(pending.keyStart, pending.keyEnd),
+      flags: pending.flags,
+      value: buffer.subarray(pending.dataStart, pending.dataStart + pending.length),
+      casUnique: pending.casUnique,
+      noreply: pending.noreply,
+    };
+  }
+
+  private parseDelete(tokens: Tokens): Request {
+    const count = tokens.length / 2;
+    if (count < 2 || count > 4) return { kind: "invalid", reply: Reply.ERROR };
+    const noreply = this.endsWithNoreply(tokens);
+    if (count > 2) {
+      const holdIsZero = this.tokenEquals(tokens, 2, "0");
+      const valid =
+        (count === 3 && (holdIsZero || noreply)) || (count === 4 && holdIsZero && noreply);
+      if (!valid) return { kind: "invalid", reply: Reply.BAD_DELETE_USAGE };
+    }
+    if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
+      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
+    }
+    return { kind: "delete", key: this.token(tokens, 1), noreply };
+  }
+
+  private parseDelta(command: "incr" | "decr", tokens: Tokens): Request {
+    const count = tokens.length / 2;
+    if (count !== 3 && count !== 4) return { kind: "invalid", reply: Reply.ERROR };
+    const noreply = this.endsWithNoreply(tokens);
+    if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
+      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
+    }
+    const delta = parseUnsigned64(this.token(tokens, 2));
+    if (delta === undefined) return { kind: "invalid", reply: Reply.INVALID_DELTA };
+    return { kind: "delta", command, key: this.token(tokens, 1), delta, noreply };
+  }
+
+  private parseTouch(tokens: Tokens): Request {
+    const count = tokens.length / 2;
+    if (count !== 3 && count !== 4) return { kind: "invalid", reply: Reply.ERROR };
+    const noreply = this.endsWithNoreply(tokens);
+    if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
+      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
+    }
+    if (parseSigned(this.token(tokens, 2)) === undefined) {
+      return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
+    }
+    return { kind: "touch", key: this.token(tokens, 1), noreply };
+  }
+
+  private parseFlushAll(tokens: Tokens): Request {
+    const count = tokens.length / 2;
+    if (count > 3) return { kind: "invalid", reply: Reply.ERROR };
+    const noreply = this.endsWithNoreply(tokens);
+    if (count === (noreply ? 2 : 1)) return { kind: "flush_all", delaySeconds: 0, noreply };
+    const delay = parseSigned(this.token(tokens, 1));
+    if (delay === undefined) return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
+    return { kind: "flush_all", delaySeconds: Math.max(0, delay), noreply };
+  }
+
+  private parseVerbosity(tokens: Tokens): Request {
+    const count = tokens.length / 2;
+    if (count !== 2 && count !== 3) return { kind: "invalid", reply: Reply.ERROR };
+    const noreply = this.endsWithNoreply(tokens);
+    if (!noreply && parseUnsigned(this.token(tokens, 1)) === undefined) {
+      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
+    }
+    return { kind: "verbosity", noreply };
+  }
+}
+
+// ---- numbers, parsed from bytes the way memcached's strtol/strtoull wrappers accept them ----
+
+const ZERO = 0x30;
+const NINE = 0x39;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+/** Beyond this many digits a 64-bit parse overflows; treat as malformed. */
+const MAX_DIGITS = 20;
+/** strtol's limit; as a double, which is precise enough to reject overflow. */
+const INT64_MAX = 2 ** 63;
+
+/** Optional "+", then decimal digits; undefined for anything else. Exact below 2^53. */
+export function parseUnsigned(token: Uint8Array): number | undefined {
+  let index = token[0] === PLUS ? 1 : 0;
+  if (index === token.length || token.length - index > MAX_DIGITS) return undefined;
+  let value = 0;
+  for (; index < token.length; index++) {
+    const byte = token[index] as number;
+    if (byte < ZERO || byte > NINE) return undefined;
+    value = value * 10 + (byte - ZERO);
+  }
+  return value;
+}
+
+/** Optional sign, then decimal digits that fit a signed 64-bit integer. */
+export function parseSigned(token: Uint8Array): number | undefined {
+  if (token[0] === MINUS) {
+    const magnitude = parseUnsigned(token.subarray(1));
+    return magnitude === undefined || token[1] === PLUS ? undefined : -magnitude;
+  }
+  const value = parseUnsigned(token);
+  return value === undefined || value > INT64_MAX ? undefined : value;
+}
+
+/** An unsigned 64-bit decimal (delta, cas unique); undefined if malformed or 2^64 or more. */
+export function parseUnsigned64(token: Uint8Array): bigint | undefined {
+  const index = token[0] === PLUS ? 1 : 0;
+  if (index === token.length || token.length - index > MAX_DIGITS) return undefined;
+  for (let position = index; position < token.length; position++) {
+    const byte = token[position] as number;
+    if (byte < ZERO || byte > NINE) return undefined;
+  }
+  const value = BigInt(textDecoder.decode(token.subarray(index)));
+  return value > UINT64_MAX ? undefined : value;
+}
