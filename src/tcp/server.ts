@@ -1,0 +1,248 @@
+/**
+ * Bun.listen glue for the memcached port: moves bytes between sockets and
+ * the text protocol, holds replies until their writes are durable, and keeps
+ * every connection's buffers bounded.
+ */
+import type { Socket, TCPSocketListener } from "bun";
+import type { ReplyBuffer as ReplyBufferType } from "../protocol/reply-buffer.ts";
+import { ReplyBuffer } from "../protocol/reply-buffer.ts";
+import type { TextCommands } from "../protocol/text/commands.ts";
+import { TextParser } from "../protocol/text/parser.ts";
+import { Reply, storageFailureReply } from "../protocol/text/replies.ts";
+import type { Stats } from "../stats.ts";
+import type { Store } from "../store/store.ts";
+
+/**
+ * Replies waiting for a slow reader beyond this size stop the connection's
+ * processing and reading until the socket drains: a client that pipelines
+ * requests but never reads cannot make the server buffer without bound.
+ */
+export const MAX_PENDING_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+export interface MemcachedServerOptions {
+  host: string;
+  port: number;
+  maxConnections: number;
+  maxItemSize: number;
+  /** Seconds; 0 keeps silent connections open forever. */
+  idleTimeout: number;
+}
+
+interface Connection {
+  parser: TextParser;
+  replies: ReplyBufferType;
+  /** Bytes handed to socket.write that it did not take yet, oldest first. */
+  unsent: Uint8Array[];
+  unsentBytes: number;
+  /** Replies are held until the group commit they depend on is done. */
+  waitingForCommit: boolean;
+  /** Reading is paused because too many replies wait for this client. */
+  paused: boolean;
+  /** Close once everything already answered is sent (quit, protocol violation). */
+  closing: boolean;
+  /** Turned away at accept time (too many connections): not counted as open. */
+  rejected: boolean;
+}
+
+type MemcachedSocket = Socket<Connection>;
+
+export class MemcachedServer {
+  private readonly store: Store;
+  private readonly commands: TextCommands;
+  private readonly stats: Stats;
+  private readonly options: MemcachedServerOptions;
+  private readonly sockets = new Set<MemcachedSocket>();
+  private listener: TCPSocketListener<Connection> | undefined;
+
+  constructor(store: Store, commands: TextCommands, stats: Stats, options: MemcachedServerOptions) {
+    this.store = store;
+    this.commands = commands;
+    this.stats = stats;
+    this.options = options;
+  }
+
+  /** Starts listening; throws (EADDRINUSE…) if the port cannot be taken. */
+  listen(): TCPSocketListener<Connection> {
+    this.listener = Bun.listen<Connection>({
+      hostname: this.options.host,
+      port: this.options.port,
+      socket: {
+        open: (socket) => this.onOpen(socket),
+        data: (socket, chunk) => this.onData(socket, chunk),
+        drain: (socket) => this.onDrain(socket),
+        close: (socket) => this.onClose(socket),
+        error: (socket, error) => this.onError(socket, error),
+        timeout: (socket) => {
+          socket.end();
+        },
+      },
+    });
+    return this.listener;
+  }
+
+  get port(): number {
+    return this.listener?.port ?? this.options.port;
+  }
+
+  /** Stops accepting, sends what was already answered, then closes every connection. */
+  shutdown(): void {
+    this.listener?.stop(false);
+    this.store.commit();
+    for (const socket of this.sockets) {
+      this.flush(socket);
+      socket.end();
+    }
+  }
+
+  private onOpen(socket: MemcachedSocket): void {
+    socket.data = {
+      parser: new TextParser({ maxItemSize: this.options.maxItemSize }),
+      replies: new ReplyBuffer(),
+      unsent: [],
+      unsentBytes: 0,
+      waitingForCommit: false,
+      paused: false,
+      closing: false,
+      rejected: false,
+    };
+    const counters = this.stats.counters;
+    if (this.sockets.size >= this.options.maxConnections) {
+      counters.rejected_connections++;
+      socket.data.rejected = true;
+      socket.write(Reply.TOO_MANY_CONNECTIONS);
+      socket.end();
+      return;
+    }
+    this.sockets.add(socket);
+    counters.total_connections++;
+    this.stats.currentConnections = this.sockets.size;
+    socket.setNoDelay(true);
+    if (this.options.idleTimeout > 0) socket.timeout(this.options.idleTimeout);
+  }
+
+  private onData(socket: MemcachedSocket, chunk: Uint8Array): void {
+    const connection = socket.data;
+    if (connection.rejected || connection.closing) return;
+    this.stats.counters.bytes_read += chunk.length;
+    connection.parser.push(chunk);
+    this.process(socket);
+  }
+
+  /** Runs every complete request, unless this client already has too much unread output. */
+  private process(socket: MemcachedSocket): void {
+    const connection = socket.data;
+    const { parser, replies } = connection;
+    while (!connection.closing) {
+      if (replies.byteLength + connection.unsentBytes > MAX_PENDING_OUTPUT_BYTES) {
+        this.pause(socket);
+        break;
+      }
+      const request = parser.next();
+      if (request === undefined) break;
+      try {
+        if (this.commands.execute(request, replies) === "close") connection.closing = true;
+      } catch (error) {
+        this.store.noteWriteFailure(error instanceof Error ? error : new Error(String(error)));
+        this.stats.counters.store_failed++;
+        logStorageError(error);
+        replies.writeBytes(storageFailureReply(error));
+      }
+    }
+    this.flush(socket);
+  }
+
+  /** Sends the collected replies now, or once the writes they acknowledge are durable. */
+  private flush(socket: MemcachedSocket): void {
+    const connection = socket.data;
+    if (connection.waitingForCommit) return;
+    if (!this.store.hasPendingWrites) {
+      this.send(socket);
+      return;
+    }
+    connection.waitingForCommit = true;
+    this.store.whenDurable((failure) => {
+      connection.waitingForCommit = false;
+      if (failure === undefined) connection.replies.confirmAcknowledgements();
+      else connection.replies.replaceAcknowledgements(storageFailureReply(failure));
+      this.send(socket);
+    });
+  }
+
+  private send(socket: MemcachedSocket): void {
+    const connection = socket.data;
+    const bytes = connection.replies.take();
+    if (bytes.length > 0) {
+      this.stats.counters.bytes_written += bytes.length;
+      if (connection.unsent.length === 0) {
+        const written = socket.write(bytes);
+        if (written >= 0 && written < bytes.length)
+          this.keepUnsent(connection, bytes.subarray(written));
+      } else {
+        this.keepUnsent(connection, bytes);
+      }
+    }
+    if (connection.unsent.length === 0) this.afterAllSent(socket);
+  }
+
+  /** Everything answered so far is in the kernel: close, or read again if paused. */
+  private afterAllSent(socket: MemcachedSocket): void {
+    const connection = socket.data;
+    if (connection.closing) {
+      socket.end();
+    } else if (connection.paused && !connection.waitingForCommit) {
+      connection.paused = false;
+      socket.resume();
+      // A microtask, not a direct call: a fast reader must not deepen the stack.
+      queueMicrotask(() => this.process(socket));
+    }
+  }
+
+  private keepUnsent(connection: Connection, bytes: Uint8Array): void {
+    // The reply buffer is reused after take(): keep a copy.
+    connection.unsent.push(bytes.slice());
+    connection.unsentBytes += bytes.length;
+  }
+
+  private onDrain(socket: MemcachedSocket): void {
+    const connection = socket.data;
+    while (connection.unsent.length > 0) {
+      const bytes = connection.unsent[0] as Uint8Array;
+      const written = socket.write(bytes);
+      if (written < 0) return;
+      connection.unsentBytes -= written;
+      if (written < bytes.length) {
+        connection.unsent[0] = bytes.subarray(written);
+        return;
+      }
+      connection.unsent.shift();
+    }
+    this.afterAllSent(socket);
+  }
+
+  private pause(socket: MemcachedSocket): void {
+    if (socket.data.paused) return;
+    socket.data.paused = true;
+    socket.pause();
+  }
+
+  private onClose(socket: MemcachedSocket): void {
+    if (socket.data.rejected) return;
+    this.sockets.delete(socket);
+    this.stats.currentConnections = this.sockets.size;
+  }
+
+  private onError(socket: MemcachedSocket, error: Error): void {
+    console.error(`litecached: connection error: ${error.message}`);
+    socket.end();
+  }
+}
+
+let lastStorageErrorLogMs = 0;
+
+/** Logs storage failures at most once a second: a full disk must not flood the log. */
+function logStorageError(error: unknown): void {
+  const now = Date.now();
+  if (now - lastStorageErrorLogMs < 1000) return;
+  lastStorageErrorLogMs = now;
+  console.error("litecached: storage error:", error instanceof Error ? error.message : error);
+}
