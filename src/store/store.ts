@@ -22,6 +22,25 @@ export interface ItemDetails extends Item {
   modifiedMs: number;
 }
 
+/** One row of the monitor's key list: metadata only, never the value. */
+export interface KeySummary {
+  key: Uint8Array;
+  size: number;
+  flags: number;
+  cas: number;
+  modifiedMs: number;
+}
+
+export interface KeyPageQuery {
+  /** Only keys starting with these bytes. */
+  prefix?: Uint8Array;
+  /** Keys strictly after this one (next page)... */
+  after?: Uint8Array;
+  /** ...or strictly before this one (previous page); ignored when `after` is set. */
+  before?: Uint8Array;
+  limit: number;
+}
+
 export type CasResult = "stored" | "exists" | "not_found";
 export type DeltaResult = bigint | "not_found" | "non_numeric";
 
@@ -84,6 +103,36 @@ export class Store {
 
   has(key: Uint8Array): boolean {
     return this.statements.exists.get(key) !== null;
+  }
+
+  /** An item with its metadata, for the monitor. */
+  getDetails(key: Uint8Array): ItemDetails | null {
+    return this.statements.getDetails.get(key) as ItemDetails | null;
+  }
+
+  /**
+   * One page of keys in byte order, found by keyset pagination over the
+   * primary key index, so a page costs the same at the millionth key as at
+   * the first. Returned in ascending order whichever way it was fetched.
+   */
+  listKeys(query: KeyPageQuery): KeySummary[] {
+    const prefix = query.prefix ?? new Uint8Array(0);
+    const prefixEnd = prefixUpperBound(prefix);
+    if (query.after === undefined && query.before !== undefined) {
+      const rows = this.statements.listBefore.all(
+        prefix,
+        prefixEnd,
+        query.before,
+        query.limit,
+      ) as KeySummary[];
+      return rows.reverse();
+    }
+    return this.statements.listAfter.all(
+      prefix,
+      prefixEnd,
+      query.after ?? null,
+      query.limit,
+    ) as KeySummary[];
   }
 
   // ---- writes (each joins the current batch) ----
@@ -351,6 +400,20 @@ function prepareStatements(db: Database) {
   return {
     get: prepare("SELECT value, flags, cas FROM items WHERE key = ?"),
     exists: prepare("SELECT 1 FROM items WHERE key = ?"),
+    getDetails: prepare(
+      "SELECT key, value, flags, cas, modified_ms AS modifiedMs FROM items WHERE key = ?",
+    ),
+    // ?2 is NULL when the prefix has no upper bound (empty, or all 0xff bytes).
+    listAfter: prepare(
+      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
+       WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND (?3 IS NULL OR key > ?3)
+       ORDER BY key LIMIT ?4`,
+    ),
+    listBefore: prepare(
+      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
+       WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND key < ?3
+       ORDER BY key DESC LIMIT ?4`,
+    ),
     upsert: prepare(
       `INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, flags = excluded.flags,
@@ -371,6 +434,20 @@ function prepareStatements(db: Database) {
     commit: prepare("COMMIT"),
     rollback: prepare("ROLLBACK"),
   };
+}
+
+/**
+ * The smallest byte string greater than every string starting with `prefix`:
+ * drop trailing 0xff bytes, then add one to the last byte. null if there is
+ * none (an empty prefix, or one of only 0xff bytes).
+ */
+function prefixUpperBound(prefix: Uint8Array): Uint8Array | null {
+  let end = prefix.length;
+  while (end > 0 && prefix[end - 1] === 0xff) end--;
+  if (end === 0) return null;
+  const bound = prefix.slice(0, end);
+  bound[end - 1] = (bound[end - 1] as number) + 1;
+  return bound;
 }
 
 function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
