@@ -1,0 +1,39 @@
+/**
+ * Preloaded by `bun test` (see bunfig.toml): makes sure the Debian packages
+ * the tests compare against or drive are installed, installing them with
+ * apt-get when running as root, so `npm test` works on a fresh machine.
+ * Tests that need a missing tool fail; they are never skipped.
+ */
+import { existsSync } from "node:fs";
+
+/** The executable each package provides, by package name. */
+const REQUIRED_PACKAGES: Record<string, string> = {
+  memcached: "/usr/bin/memcached",
+  "libmemcached-tools": "/usr/bin/memcaslap",
+  chromium: "/usr/bin/chromium",
+};
+
+const missing = Object.entries(REQUIRED_PACKAGES)
+  .filter(([, executable]) => !existsSync(executable))
+  .map(([name]) => name);
+
+if (missing.length > 0) {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) {
+    throw new Error(
+      `the tests need these Debian packages: ${missing.join(" ")}; install them with: sudo apt-get install -y ${missing.join(" ")}`,
+    );
+  }
+  console.error(`Installing test tools with apt-get: ${missing.join(" ")}`);
+  const run = (command: string[]) => {
+    const result = Bun.spawnSync(command, {
+      stdout: "inherit",
+      stderr: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (result.exitCode !== 0)
+      throw new Error(`${command.join(" ")} failed (exit ${result.exitCode})`);
+  };
+  run(["apt-get", "update", "-q"]);
+  run(["apt-get", "install", "-y", "-q", "--no-install-recommends", ...missing]);
+}
