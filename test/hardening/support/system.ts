@@ -1,0 +1,42 @@
+/**
+ * Linux facts and fixtures the hardening tests need: a process's resident
+ * memory, small tmpfs mounts (the tests run as root), read-only bind mounts.
+ */
+import { readFileSync } from "node:fs";
+
+/** Resident set size of a process in KiB, from /proc/<pid>/status. */
+export function residentKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (match === null) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]);
+}
+
+function run(command: string[]): void {
+  const result = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe" });
+  if (result.exitCode !== 0) {
+    throw new Error(`${command.join(" ")} failed: ${result.stderr.toString().trim()}`);
+  }
+}
+
+/** Mounts a tmpfs of `size` (e.g. "2m") on `directory`; needs root. */
+export function mountTmpfs(directory: string, size: string): void {
+  run(["mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", directory]);
+}
+
+/** Shows `source` read-only at `target` (a bind mount remounted read-only); needs root. */
+export function bindReadOnly(source: string, target: string): void {
+  run(["mount", "--bind", source, target]);
+  run(["mount", "-o", "remount,bind,ro", target]);
+}
+
+/** Unmounts, lazily so that a test failure with open files still cleans up. */
+export function unmount(directory: string): void {
+  Bun.spawnSync(["umount", "-l", directory], { stdout: "ignore", stderr: "ignore" });
+}
+
+/** The soft limit on open files of this process (children inherit it). */
+export function openFileLimit(): number {
+  const result = Bun.spawnSync(["sh", "-c", "ulimit -n"], { stdout: "pipe" });
+  return Number(result.stdout.toString().trim());
+}
