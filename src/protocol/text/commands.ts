@@ -71,7 +71,12 @@ export class TextCommands {
         out.writeBytes(request.reply);
         return "continue";
       case "quit":
+        return "close";
       case "close":
+        // memcached closes a connection that is not speaking its protocol
+        // (HTTP, an overlong line) without sending the replies still
+        // waiting in its buffer; the writes themselves stay done.
+        out.take();
         return "close";
     }
   }
