@@ -1,0 +1,301 @@
+/**
+ * The differential test: every case of differential-cases.ts is sent to a
+ * fresh Debian memcached and to litecached (same item size limit), each on
+ * a new connection, and the replies must be byte-identical once cas tokens
+ * and the version string are normalised. Deliberate differences are
+ * asserted as litecached's documented reply, never skipped.
+ *
+ * A step's reply is complete when the reply to the `version` sentinel sent
+ * after it has arrived, when the server closed the connection, or (for a
+ * sentinel swallowed by a data block) when nothing more arrives for a while.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type RunningMemcached, startMemcached } from "../support/memcached.ts";
+import { type RunningServer, startServer } from "../support/server.ts";
+import {
+  DIFFERENTIAL_CASES,
+  type DifferentialCase,
+  ITEM_SIZE_LIMIT,
+  RECONNECT,
+  SENTINEL,
+  type Step,
+} from "./differential-cases.ts";
+
+/** Waiting this long with no new byte ends a step whose sentinel was swallowed. */
+const QUIET_MS = 1000;
+/** No step may take longer than this in total. */
+const STEP_TIMEOUT_MS = 15_000;
+
+const latin1 = new TextDecoder("latin1");
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === "string" ? Uint8Array.from(data, (char) => char.charCodeAt(0)) : data;
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
+}
+
+/** One client connection that sends whole buffers (waiting for drain) and collects replies. */
+class Conversation {
+  private chunks: Uint8Array[] = [];
+  private wake: (() => void) | undefined;
+  private drained: (() => void) | undefined;
+  closed = false;
+
+  private constructor(private readonly socket: Awaited<ReturnType<typeof Bun.connect>>) {}
+
+  static async open(port: number): Promise<Conversation> {
+    let conversation: Conversation | undefined;
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data(_socket, chunk) {
+          conversation?.chunks.push(chunk.slice());
+          conversation?.notify();
+        },
+        drain() {
+          conversation?.drained?.();
+        },
+        close() {
+          if (conversation) conversation.closed = true;
+          conversation?.notify();
+          conversation?.drained?.();
+        },
+        error() {
+          if (conversation) conversation.closed = true;
+          conversation?.notify();
+        },
+      },
+    });
+    conversation = new Conversation(socket);
+    return conversation;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length && !this.closed) {
+      const written = this.socket.write(bytes.subarray(offset));
+      if (written < 0) return;
+      offset += written;
+      if (offset < bytes.length) {
+        await new Promise<void>((resolve) => {
+          this.drained = resolve;
+        });
+        this.drained = undefined;
+      }
+    }
+  }
+
+  /** Everything received since the last call, as Latin-1 text. */
+  take(): string {
+    const text = this.chunks.map((chunk) => latin1.decode(chunk)).join("");
+    this.chunks = [];
+    return text;
+  }
+
+  peek(): string {
+    return this.chunks.map((chunk) => latin1.decode(chunk)).join("");
+  }
+
+  /** Resolves when data or a close arrives (true), or after timeoutMs (false). */
+  waitForActivity(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private notify(): void {
+    this.wake?.();
+  }
+}
+
+const VERSION_LINE = /(?:^|\n)VERSION [^\r\n]*\r\n/g;
+const VERSION_COMMAND = /(?:^|\n) *version *\r?\n/g;
+
+function countMatches(text: string, pattern: RegExp): number {
+  return [...text.matchAll(pattern)].length;
+}
+
+/** Reads one step's replies: until its VERSION lines are all in, the peer closes, or silence. */
+async function readStep(conversation: Conversation, versionLines: number): Promise<string> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const text = conversation.peek();
+    const complete =
+      versionLines > 0 &&
+      countMatches(text, VERSION_LINE) >= versionLines &&
+      /(?:^|\n)VERSION [^\r\n]*\r\n$/.test(text);
+    if (complete || conversation.closed || Date.now() > deadline) break;
+    if (!(await conversation.waitForActivity(Math.min(QUIET_MS, deadline - Date.now())))) break;
+  }
+  return conversation.take();
+}
+
+interface Outcome {
+  /** The raw replies, with <closed> and <reconnect> marks. */
+  raw: string;
+}
+
+async function converse(port: number, testCase: DifferentialCase, k: string): Promise<Outcome> {
+  let conversation = await Conversation.open(port);
+  let raw = "";
+  try {
+    for (const step of testCase.steps(k)) {
+      if (step === RECONNECT) {
+        raw += `${await closingRemark(conversation)}<reconnect>\r\n`;
+        conversation.close();
+        conversation = await Conversation.open(port);
+        continue;
+      }
+      const data = toBytes(resolveStep(step, raw));
+      const sentinel = testCase.noSentinel ? new Uint8Array(0) : toBytes(SENTINEL);
+      const expectedVersions =
+        countMatches(latin1.decode(data), VERSION_COMMAND) + (testCase.noSentinel ? 0 : 1);
+      await conversation.write(concat(data, sentinel));
+      raw += await readStep(conversation, expectedVersions);
+    }
+    raw += await closingRemark(conversation);
+    return { raw };
+  } finally {
+    conversation.close();
+  }
+}
+
+/** Whether the server closed the connection (a close right after the last reply counts). */
+async function closingRemark(conversation: Conversation): Promise<string> {
+  if (!conversation.closed) await conversation.waitForActivity(20);
+  return conversation.take() + (conversation.closed ? "<closed>\r\n" : "");
+}
+
+function resolveStep(
+  step: Exclude<Step, typeof RECONNECT>,
+  repliesSoFar: string,
+): string | Uint8Array {
+  return typeof step === "function" ? step(repliesSoFar) : step;
+}
+
+/**
+ * The version line names the server; cas tokens are the servers' own
+ * numbers. Each distinct cas becomes <casN> in order of first appearance,
+ * so "same cas" and "new cas" still have to match.
+ */
+export function normalise(reply: string): string {
+  const casNames = new Map<string, string>();
+  let output = "";
+  let position = 0;
+  while (position < reply.length) {
+    const lineEnd = reply.indexOf("\r\n", position);
+    if (lineEnd === -1) {
+      output += reply.slice(position);
+      break;
+    }
+    const line = reply.slice(position, lineEnd);
+    position = lineEnd + 2;
+    if (line.startsWith("VERSION ")) {
+      output += "VERSION <version>\r\n";
+      continue;
+    }
+    const value = /^VALUE ([^ ]+) (\d+) (\d+)(?: (\d+))?$/.exec(line);
+    if (value === null) {
+      output += `${line}\r\n`;
+      continue;
+    }
+    const [, key, flags, bytes, cas] = value;
+    let header = `VALUE ${key} ${flags} ${bytes}`;
+    if (cas !== undefined) {
+      if (!casNames.has(cas)) casNames.set(cas, `<cas${casNames.size + 1}>`);
+      header += ` ${casNames.get(cas)}`;
+    }
+    const dataEnd = Math.min(reply.length, position + Number(bytes) + 2);
+    output += `${header}\r\n${reply.slice(position, dataEnd)}`;
+    position = dataEnd;
+  }
+  return output;
+}
+
+function describeOutcome(outcome: Outcome): string {
+  return normalise(outcome.raw);
+}
+
+/** Long replies (1 MiB values) are compared in full but shown shortened. */
+function shorten(text: string): string {
+  return text.length <= 600
+    ? text
+    : `${text.slice(0, 300)}…(${text.length} bytes)…${text.slice(-300)}`;
+}
+
+let memcached: RunningMemcached | undefined;
+let litecached: RunningServer | undefined;
+let identical = 0;
+let compared = 0;
+const deliberateCount = DIFFERENTIAL_CASES.filter((testCase) => testCase.deliberate).length;
+
+beforeAll(async () => {
+  [memcached, litecached] = await Promise.all([
+    startMemcached({ extraArgs: ["-I", ITEM_SIZE_LIMIT] }),
+    startServer({ extraArgs: ["--max-item-size", ITEM_SIZE_LIMIT] }),
+  ]);
+});
+
+afterAll(async () => {
+  console.log(
+    `differential: ${identical}/${compared} cases identical (${deliberateCount} deliberate differences)`,
+  );
+  await Promise.all([memcached?.stop(), litecached?.stop()]);
+});
+
+describe("litecached against memcached 1.6.18", () => {
+  test("Should have a corpus of well over 80 cases with unique names", () => {
+    const names = new Set(DIFFERENTIAL_CASES.map((testCase) => testCase.name));
+    expect(names.size).toBe(DIFFERENTIAL_CASES.length);
+    expect(DIFFERENTIAL_CASES.length).toBeGreaterThan(100);
+  });
+
+  DIFFERENTIAL_CASES.forEach((testCase, index) => {
+    const k = `d${String(index).padStart(3, "0")}_`;
+    const title = testCase.deliberate
+      ? `Should differ from memcached on purpose: ${testCase.name}`
+      : `Should answer as memcached does: ${testCase.name}`;
+    test(title, async () => {
+      if (memcached === undefined || litecached === undefined) throw new Error("servers missing");
+      const [reference, ours] = await Promise.all([
+        converse(memcached.port, testCase, k),
+        converse(litecached.port, testCase, k),
+      ]);
+      const referenceText = describeOutcome(reference);
+      const ourText = describeOutcome(ours);
+      compared++;
+      if (referenceText === ourText) identical++;
+      const deliberate = testCase.deliberate;
+      if (deliberate === undefined) {
+        expect(shorten(ourText)).toBe(shorten(referenceText));
+        expect(ourText === referenceText).toBe(true);
+        return;
+      }
+      const expected =
+        typeof deliberate.litecached === "function"
+          ? deliberate.litecached(k)
+          : deliberate.litecached;
+      expect(ourText).toBe(expected);
+      // If memcached ever answers the same, the entry is stale: say so.
+      expect(referenceText).not.toBe(expected);
+    });
+  });
+});
