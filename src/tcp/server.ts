@@ -19,6 +19,9 @@ import type { Store } from "../store/store.ts";
  */
 export const MAX_PENDING_OUTPUT_BYTES = 4 * 1024 * 1024;
 
+/** How often silent connections are looked for when --idle-timeout is set. */
+const IDLE_SWEEP_INTERVAL_MS = 250;
+
 export interface MemcachedServerOptions {
   host: string;
   port: number;
@@ -42,6 +45,8 @@ interface Connection {
   closing: boolean;
   /** Turned away at accept time (too many connections): not counted as open. */
   rejected: boolean;
+  /** When the client last sent bytes or took replies, for --idle-timeout. */
+  lastActiveMs: number;
 }
 
 type MemcachedSocket = Socket<Connection>;
@@ -53,6 +58,7 @@ export class MemcachedServer {
   private readonly options: MemcachedServerOptions;
   private readonly sockets = new Set<MemcachedSocket>();
   private listener: TCPSocketListener<Connection> | undefined;
+  private idleSweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(store: Store, commands: TextCommands, stats: Stats, options: MemcachedServerOptions) {
     this.store = store;
@@ -72,12 +78,30 @@ export class MemcachedServer {
         drain: (socket) => this.onDrain(socket),
         close: (socket) => this.onClose(socket),
         error: (socket, error) => this.onError(socket, error),
-        timeout: (socket) => {
-          socket.end();
-        },
       },
     });
+    this.startIdleSweep();
     return this.listener;
+  }
+
+  /**
+   * --idle-timeout. Bun's socket.timeout() is not reset by traffic (it would
+   * close busy connections too) and fires on a 4-second grain, so silence is
+   * measured here from each connection's last activity.
+   */
+  private startIdleSweep(): void {
+    const timeoutMs = this.options.idleTimeout * 1000;
+    if (timeoutMs <= 0) return;
+    const interval = Math.min(IDLE_SWEEP_INTERVAL_MS, timeoutMs);
+    this.idleSweep = setInterval(() => this.closeIdleConnections(timeoutMs), interval);
+    this.idleSweep.unref();
+  }
+
+  private closeIdleConnections(timeoutMs: number): void {
+    const now = Date.now();
+    for (const socket of this.sockets) {
+      if (now - socket.data.lastActiveMs >= timeoutMs) socket.end();
+    }
   }
 
   get port(): number {
@@ -86,6 +110,7 @@ export class MemcachedServer {
 
   /** Stops accepting, sends what was already answered, then closes every connection. */
   shutdown(): void {
+    clearInterval(this.idleSweep);
     this.listener?.stop(false);
     this.store.commit();
     for (const socket of this.sockets) {
@@ -104,6 +129,7 @@ export class MemcachedServer {
       paused: false,
       closing: false,
       rejected: false,
+      lastActiveMs: Date.now(),
     };
     const counters = this.stats.counters;
     if (this.sockets.size >= this.options.maxConnections) {
@@ -117,12 +143,12 @@ export class MemcachedServer {
     counters.total_connections++;
     this.stats.currentConnections = this.sockets.size;
     socket.setNoDelay(true);
-    if (this.options.idleTimeout > 0) socket.timeout(this.options.idleTimeout);
   }
 
   private onData(socket: MemcachedSocket, chunk: Uint8Array): void {
     const connection = socket.data;
     if (connection.rejected || connection.closing) return;
+    connection.lastActiveMs = Date.now();
     this.stats.counters.bytes_read += chunk.length;
     connection.parser.push(chunk);
     this.process(socket);
@@ -205,6 +231,7 @@ export class MemcachedServer {
 
   private onDrain(socket: MemcachedSocket): void {
     const connection = socket.data;
+    connection.lastActiveMs = Date.now();
     while (connection.unsent.length > 0) {
       const bytes = connection.unsent[0] as Uint8Array;
       const written = socket.write(bytes);
