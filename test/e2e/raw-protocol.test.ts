@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RawClient } from "../support/raw-client.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 
-const latin1 = new TextDecoder("latin1");
 const MIB = 1024 * 1024;
 
 function bytes(text: string): Uint8Array {
