@@ -14,6 +14,8 @@ export const MAX_LINE_LENGTH = 2048;
 /** ...except retrieval lines, which may carry many keys (memcached's suite sends 128 KiB). */
 export const MAX_RETRIEVAL_LINE_LENGTH = 4 * 1024 * 1024;
 export const MAX_KEY_LENGTH = 250;
+/** memcached's limit on `<bytes>`: the block and its CRLF must fit a signed 32-bit int. */
+export const MAX_DATA_LENGTH = 0x7fff_ffff - 2;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -70,7 +72,6 @@ interface PendingStorage {
 type Tokens = number[];
 
 const UINT32_MAX = 0xffff_ffff;
-const UINT64_MAX = (1n << 64n) - 1n;
 const textDecoder = new TextDecoder("latin1");
 /** memcached tolerates up to 100 leading spaces before an overlong multiget. */
 const RETRIEVAL_LINE_START = /^ {0,100}(get|gets|gat|gats) /;
@@ -313,7 +314,7 @@ export class TextParser {
   private parseGetAndTouch(command: "gat" | "gats", tokens: Tokens): Request {
     const count = tokens.length / 2;
     if (count < 2) return { kind: "invalid", reply: Reply.ERROR };
-    if (parseSigned(this.token(tokens, 1)) === undefined) {
+    if (parseInt32(this.token(tokens, 1)) === undefined) {
       return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
     }
     if (count === 2) return { kind: "retrieval", command, keys: [] };
@@ -330,23 +331,22 @@ export class TextParser {
     if (count !== required && count !== required + 1)
       return { kind: "invalid", reply: Reply.ERROR };
     const noreply = this.endsWithNoreply(tokens);
-    const length = parseSigned(this.token(tokens, 4));
-    const flags = parseUnsigned(this.token(tokens, 2));
-    const exptime = parseSigned(this.token(tokens, 3));
+    const length = parseInt32(this.token(tokens, 4));
+    const flags = parseFlags(this.token(tokens, 2));
+    const exptime = parseInt32(this.token(tokens, 3));
     const casUnique = isCas ? parseUnsigned64(this.token(tokens, 5)) : 0n;
-    const keyTooLong = this.tokenLength(tokens, 1) > MAX_KEY_LENGTH;
+    // memcached refuses lengths whose block (plus CRLF) would not fit an int.
+    const lengthValid = length !== undefined && length >= 0 && length <= MAX_DATA_LENGTH;
     const malformed =
-      keyTooLong ||
+      this.tokenLength(tokens, 1) > MAX_KEY_LENGTH ||
       flags === undefined ||
-      flags > UINT32_MAX ||
       exptime === undefined ||
       casUnique === undefined ||
-      length === undefined ||
-      length < 0;
+      !lengthValid;
     if (malformed) {
       // Unlike memcached, skip a data block whose length we can read, so
       // that its bytes are never run as commands.
-      if (length !== undefined && length >= 0) {
+      if (lengthValid) {
         return this.skipDataBlock(length, { kind: "invalid", reply: Reply.BAD_COMMAND_LINE });
       }
       return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
@@ -444,7 +444,7 @@ export class TextParser {
     if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
       return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
     }
-    if (parseSigned(this.token(tokens, 2)) === undefined) {
+    if (parseInt32(this.token(tokens, 2)) === undefined) {
       return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
     }
     return { kind: "touch", key: this.token(tokens, 1), noreply };
@@ -455,7 +455,7 @@ export class TextParser {
     if (count > 3) return { kind: "invalid", reply: Reply.ERROR };
     const noreply = this.endsWithNoreply(tokens);
     if (count === (noreply ? 2 : 1)) return { kind: "flush_all", delaySeconds: 0, noreply };
-    const delay = parseSigned(this.token(tokens, 1));
+    const delay = parseInt32(this.token(tokens, 1));
     if (delay === undefined) return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
     return { kind: "flush_all", delaySeconds: Math.max(0, delay), noreply };
   }
@@ -464,55 +464,113 @@ export class TextParser {
     const count = tokens.length / 2;
     if (count !== 2 && count !== 3) return { kind: "invalid", reply: Reply.ERROR };
     const noreply = this.endsWithNoreply(tokens);
-    if (!noreply && parseUnsigned(this.token(tokens, 1)) === undefined) {
+    if (!noreply && parseUnsigned64(this.token(tokens, 1)) === undefined) {
       return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
     }
     return { kind: "verbosity", noreply };
   }
 }
 
-// ---- numbers, parsed from bytes the way memcached's strtol/strtoull wrappers accept them ----
+// ---- numbers, read the way memcached's safe_strto* wrappers read them ----
+//
+// memcached hands each token to glibc's strtol or strtoull (base 10) and
+// accepts what they accept: leading whitespace, a sign, digits, then the end
+// or whitespace (anything after that whitespace is ignored). Tokens cannot
+// hold spaces, but they can hold tabs and a CR (a line ending in CR CR LF).
 
 const ZERO = 0x30;
 const NINE = 0x39;
 const PLUS = 0x2b;
 const MINUS = 0x2d;
-/** Beyond this many digits a 64-bit parse overflows; treat as malformed. */
+/** Up to this many significant digits a magnitude is exact as a double. */
+const EXACT_DIGITS = 15;
+/** More significant digits than this overflow every 64-bit type (ERANGE). */
 const MAX_DIGITS = 20;
-/** strtol's limit; as a double, which is precise enough to reject overflow. */
-const INT64_MAX = 2 ** 63;
+const TWO_TO_63 = 1n << 63n;
+const TWO_TO_64 = 1n << 64n;
 
-/** Optional "+", then decimal digits; undefined for anything else. Exact below 2^53. */
-export function parseUnsigned(token: Uint8Array): number | undefined {
-  let index = token[0] === PLUS ? 1 : 0;
-  if (index === token.length || token.length - index > MAX_DIGITS) return undefined;
-  let value = 0;
-  for (; index < token.length; index++) {
-    const byte = token[index] as number;
-    if (byte < ZERO || byte > NINE) return undefined;
-    value = value * 10 + (byte - ZERO);
-  }
-  return value;
+/** What strtol/strtoull found: a sign and a magnitude (a bigint only when it is large). */
+interface Decimal {
+  negative: boolean;
+  magnitude: number | bigint;
 }
 
-/** Optional sign, then decimal digits that fit a signed 64-bit integer. */
-export function parseSigned(token: Uint8Array): number | undefined {
-  if (token[0] === MINUS) {
-    const magnitude = parseUnsigned(token.subarray(1));
-    return magnitude === undefined || token[1] === PLUS ? undefined : -magnitude;
-  }
-  const value = parseUnsigned(token);
-  return value === undefined || value > INT64_MAX ? undefined : value;
+function isDigit(byte: number | undefined): boolean {
+  return byte !== undefined && byte >= ZERO && byte <= NINE;
 }
 
-/** An unsigned 64-bit decimal (delta, cas unique); undefined if malformed or 2^64 or more. */
+/** C's isspace: space, \t, \n, \v, \f, \r. */
+function isSpace(byte: number | undefined): boolean {
+  return byte === SPACE || (byte !== undefined && byte >= 0x09 && byte <= 0x0d);
+}
+
+/** The number in a token as strtol/strtoull see it; undefined if there is none. */
+function readDecimal(token: Uint8Array): Decimal | undefined {
+  let index = 0;
+  while (isSpace(token[index])) index++;
+  const negative = token[index] === MINUS;
+  if (negative || token[index] === PLUS) index++;
+  const digitsStart = index;
+  while (isDigit(token[index])) index++;
+  if (index === digitsStart) return undefined;
+  if (index < token.length && !isSpace(token[index])) return undefined;
+  let significant = digitsStart;
+  while (significant < index - 1 && token[significant] === ZERO) significant++;
+  const digits = index - significant;
+  if (digits > MAX_DIGITS) return { negative, magnitude: TWO_TO_64 };
+  if (digits > EXACT_DIGITS) {
+    return { negative, magnitude: BigInt(textDecoder.decode(token.subarray(significant, index))) };
+  }
+  let magnitude = 0;
+  for (let position = significant; position < index; position++) {
+    magnitude = magnitude * 10 + ((token[position] as number) - ZERO);
+  }
+  return { negative, magnitude };
+}
+
+/**
+ * safe_strtoull (and safe_strtoul, the same on 64-bit Linux): "-n" wraps
+ * modulo 2^64 as in C, and is refused only when the result looks negative.
+ */
+function toUnsigned64({ negative, magnitude }: Decimal): number | bigint | undefined {
+  if (typeof magnitude === "number") {
+    // A small negative wraps to 2^64 - n, which looks negative: refused.
+    if (negative) return magnitude === 0 ? 0 : undefined;
+    return magnitude;
+  }
+  if (magnitude >= TWO_TO_64) return undefined;
+  if (!negative) return magnitude;
+  const wrapped = (TWO_TO_64 - magnitude) % TWO_TO_64;
+  return wrapped >= TWO_TO_63 ? undefined : wrapped;
+}
+
+/** An unsigned 64-bit decimal (delta, cas unique); undefined if memcached refuses it. */
 export function parseUnsigned64(token: Uint8Array): bigint | undefined {
-  const index = token[0] === PLUS ? 1 : 0;
-  if (index === token.length || token.length - index > MAX_DIGITS) return undefined;
-  for (let position = index; position < token.length; position++) {
-    const byte = token[position] as number;
-    if (byte < ZERO || byte > NINE) return undefined;
-  }
-  const value = BigInt(textDecoder.decode(token.subarray(index)));
-  return value > UINT64_MAX ? undefined : value;
+  const decimal = readDecimal(token);
+  if (decimal === undefined) return undefined;
+  const value = toUnsigned64(decimal);
+  return value === undefined ? undefined : BigInt(value);
+}
+
+/** Client flags: as safe_strtoul, but only values that fit 32 bits (README: no wrapping). */
+export function parseFlags(token: Uint8Array): number | undefined {
+  const decimal = readDecimal(token);
+  if (decimal === undefined) return undefined;
+  const value = toUnsigned64(decimal);
+  if (value === undefined || value > UINT32_MAX) return undefined;
+  return Number(value);
+}
+
+/**
+ * safe_strtol: a signed 64-bit decimal, then stored in an int32_t as
+ * memcached stores it (C truncation: 4294967297 becomes 1). undefined when
+ * strtol would report ERANGE or finds no number.
+ */
+export function parseInt32(token: Uint8Array): number | undefined {
+  const decimal = readDecimal(token);
+  if (decimal === undefined) return undefined;
+  const { negative, magnitude } = decimal;
+  if (typeof magnitude === "number") return (negative ? -magnitude : magnitude) | 0;
+  if (magnitude > (negative ? TWO_TO_63 : TWO_TO_63 - 1n)) return undefined;
+  return Number(BigInt.asIntN(32, negative ? -magnitude : magnitude));
 }
