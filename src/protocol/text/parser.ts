@@ -11,7 +11,10 @@ import { Reply } from "./replies.ts";
 
 /** A command line longer than this without a newline closes the connection... */
 export const MAX_LINE_LENGTH = 2048;
-/** ...except retrieval lines, which may carry many keys (memcached's suite sends 128 KiB). */
+/**
+ * ...except get and gets lines, which may carry many keys (memcached's suite
+ * sends 128 KiB). As in memcached, gat and gats lines get no such exception.
+ */
 export const MAX_RETRIEVAL_LINE_LENGTH = 4 * 1024 * 1024;
 export const MAX_KEY_LENGTH = 250;
 /** memcached's limit on `<bytes>`: the block and its CRLF must fit a signed 32-bit int. */
@@ -74,7 +77,7 @@ type Tokens = number[];
 const UINT32_MAX = 0xffff_ffff;
 const textDecoder = new TextDecoder("latin1");
 /** memcached tolerates up to 100 leading spaces before an overlong multiget. */
-const RETRIEVAL_LINE_START = /^ {0,100}(get|gets|gat|gats) /;
+const RETRIEVAL_LINE_START = /^ {0,100}gets? /;
 
 export class TextParser {
   private buffer = new Uint8Array(16 * 1024);
