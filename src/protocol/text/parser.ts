@@ -76,6 +76,15 @@ type Tokens = number[];
 
 const UINT32_MAX = 0xffff_ffff;
 const textDecoder = new TextDecoder("latin1");
+/** First bytes of command names that memcached answers without its HTTP check. */
+const DISPATCHED_FIRST_BYTES: ReadonlySet<number> = new Set(
+  Array.from("gsacidt", (letter) => letter.charCodeAt(0)),
+);
+const LOWERCASE_M = 0x6d;
+/** memcached commands litecached does not have, which memcached answers before its HTTP check. */
+const UNSUPPORTED_ADMIN_COMMANDS = ["lru_crawler", "lru", "watch", "extstore", "refresh_certs"];
+/** memcached's tokenizer hands out at most this many tokens at a time. */
+const MEMCACHED_MAX_TOKENS = 23;
 /** memcached tolerates up to 100 leading spaces before an overlong multiget. */
 const RETRIEVAL_LINE_START = /^ {0,100}gets? /;
 
@@ -228,12 +237,29 @@ export class TextParser {
       case "quit":
         return { kind: "quit" };
       default:
-        // As memcached: an unknown command ending in HTTP/x is a browser, not a client.
-        if (count > 1 && this.tokenStartsWith(tokens, count - 1, "HTTP/")) {
+        if (this.isHttpRequestLine(tokens)) {
           return { kind: "close", reason: "an HTTP request on the memcached port" };
         }
         return { kind: "invalid", reply: Reply.ERROR };
     }
+  }
+
+  /**
+   * An unknown command whose last token starts with "HTTP/" is a browser, not
+   * a client: memcached closes the connection. It checks only lines that fall
+   * through its whole dispatch, so lines it answers ERROR earlier stay ERROR:
+   * one-byte names, two-byte names starting with "m" (meta commands), names
+   * starting with a letter it dispatches on, and its admin commands. Its
+   * tokenizer stops at 23 tokens, so the token checked is at most the 23rd.
+   */
+  private isHttpRequestLine(tokens: Tokens): boolean {
+    const nameLength = this.tokenLength(tokens, 0);
+    const first = this.buffer[tokens[0] as number] as number;
+    if (nameLength < 2 || (first === LOWERCASE_M && nameLength === 2)) return false;
+    if (DISPATCHED_FIRST_BYTES.has(first)) return false;
+    if (UNSUPPORTED_ADMIN_COMMANDS.some((name) => this.tokenEquals(tokens, 0, name))) return false;
+    const last = Math.min(tokens.length / 2, MEMCACHED_MAX_TOKENS) - 1;
+    return this.tokenStartsWith(tokens, last, "HTTP/");
   }
 
   /** Splits on runs of spaces (only spaces: memcached does not treat tabs as separators). */
