@@ -182,7 +182,9 @@ export class TextParser {
     const lineEnd = newline > lineStart && buffer[newline - 1] === CR ? newline - 1 : newline;
     this.start = newline + 1;
     this.scanned = this.start;
-    return this.parseLine(lineStart, lineEnd);
+    // memcached tokenizes the line as a C string: a NUL byte ends it.
+    const nul = buffer.subarray(lineStart, lineEnd).indexOf(0);
+    return this.parseLine(lineStart, nul === -1 ? lineEnd : lineStart + nul);
   }
 
   private checkOverlongLine(): Request | undefined {
