@@ -210,6 +210,9 @@ export class TextParser {
       case "get":
       case "gets":
         return this.parseRetrieval(name, tokens, 1);
+      case "bget":
+        // memcached still answers this long-gone "binary get" as a get.
+        return this.parseRetrieval("get", tokens, 1);
       case "gat":
       case "gats":
         return this.parseGetAndTouch(name, tokens);
