@@ -498,7 +498,9 @@ export class TextParser {
     const count = tokens.length / 2;
     if (count !== 2 && count !== 3) return { kind: "invalid", reply: Reply.ERROR };
     const noreply = this.endsWithNoreply(tokens);
-    if (!noreply && parseUnsigned64(this.token(tokens, 1)) === undefined) {
+    // Checked even with noreply ("verbosity noreply" has no level): the
+    // README's rule is that errors about a malformed line are always sent.
+    if (parseUnsigned64(this.token(tokens, 1)) === undefined) {
       return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
     }
     return { kind: "verbosity", noreply };
