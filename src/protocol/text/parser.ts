@@ -56,6 +56,8 @@ export type Request =
 
 export interface ParserOptions {
   maxItemSize: number;
+  /** The clock (ms since the epoch) that flush_all's Unix times are measured against. */
+  now?: () => number;
 }
 
 interface PendingStorage {
@@ -83,6 +85,8 @@ const DISPATCHED_FIRST_BYTES: ReadonlySet<number> = new Set(
 const LOWERCASE_M = 0x6d;
 /** memcached commands litecached does not have, which memcached answers before its HTTP check. */
 const UNSUPPORTED_ADMIN_COMMANDS = ["lru_crawler", "lru", "watch", "extstore", "refresh_certs"];
+/** Exptimes up to 30 days are relative; larger ones are Unix times. */
+const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 /** memcached's tokenizer hands out at most this many tokens at a time. */
 const MEMCACHED_MAX_TOKENS = 23;
 /** memcached tolerates up to 100 leading spaces before an overlong multiget. */
@@ -100,12 +104,14 @@ export class TextParser {
   /** What to report once the skipped block is gone. */
   private afterSkip: Request | undefined;
   private readonly maxItemSize: number;
+  private readonly now: () => number;
   private readonly tokens: Tokens = [];
   /** Start of the line being parsed: a storage request keeps it buffered until its data is in. */
   private lineStart = 0;
 
   constructor(options: ParserOptions) {
     this.maxItemSize = options.maxItemSize;
+    this.now = options.now ?? Date.now;
   }
 
   /** Bytes received but not yet turned into requests. */
@@ -491,7 +497,18 @@ export class TextParser {
     if (count === (noreply ? 2 : 1)) return { kind: "flush_all", delaySeconds: 0, noreply };
     const delay = parseInt32(this.token(tokens, 1));
     if (delay === undefined) return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
-    return { kind: "flush_all", delaySeconds: Math.max(0, delay), noreply };
+    return { kind: "flush_all", delaySeconds: this.secondsUntil(delay), noreply };
+  }
+
+  /**
+   * As memcached's realtime(): an exptime over 30 days is a Unix time, not a
+   * delay. A time already past means now (memcached ignores one from before
+   * its own start, which a restartable server has no use for).
+   */
+  private secondsUntil(exptime: number): number {
+    if (exptime <= 0) return 0;
+    if (exptime <= REALTIME_MAXDELTA) return exptime;
+    return Math.max(0, exptime - Math.floor(this.now() / 1000));
   }
 
   private parseVerbosity(tokens: Tokens): Request {
