@@ -38,7 +38,7 @@ export class TextCommands {
   execute(request: Request, out: ReplyBuffer): Outcome {
     switch (request.kind) {
       case "retrieval":
-        this.retrieve(request.command, request.keys, out);
+        this.retrieve(request.command, request.keys, 0, out, Number.POSITIVE_INFINITY);
         return "continue";
       case "storage":
         this.storeValue(request, out);
@@ -86,11 +86,25 @@ export class TextCommands {
     clearTimeout(this.pendingFlush);
   }
 
-  private retrieve(command: RetrievalCommand, keys: Uint8Array[], out: ReplyBuffer): void {
+  /**
+   * Answers keys[from..] and returns the index of the first key not answered
+   * yet, stopping early once `out` holds `limit` bytes (END comes with the
+   * last key). The server uses the limit to stream a multiget of many large
+   * values instead of building its whole reply in memory.
+   */
+  retrieve(
+    command: RetrievalCommand,
+    keys: readonly Uint8Array[],
+    from: number,
+    out: ReplyBuffer,
+    limit: number,
+  ): number {
     const counters = this.stats.counters;
     const withCas = command === "gets" || command === "gats";
     const touching = command === "gat" || command === "gats";
-    for (const key of keys) {
+    for (let index = from; index < keys.length; index++) {
+      if (index > from && out.byteLength >= limit) return index;
+      const key = keys[index] as Uint8Array;
       const item = this.store.get(key);
       if (touching) {
         counters.cmd_touch++;
@@ -115,6 +129,7 @@ export class TextCommands {
       out.writeBytes(CRLF);
     }
     out.writeBytes(Reply.END);
+    return keys.length;
   }
 
   private storeValue(request: Extract<Request, { kind: "storage" }>, out: ReplyBuffer): void {
