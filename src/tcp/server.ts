@@ -7,7 +7,7 @@ import type { Socket, TCPSocketListener } from "bun";
 import type { ReplyBuffer as ReplyBufferType } from "../protocol/reply-buffer.ts";
 import { ReplyBuffer } from "../protocol/reply-buffer.ts";
 import type { TextCommands } from "../protocol/text/commands.ts";
-import { TextParser } from "../protocol/text/parser.ts";
+import { type RetrievalCommand, TextParser } from "../protocol/text/parser.ts";
 import { Reply, storageFailureReply } from "../protocol/text/replies.ts";
 import type { Stats } from "../stats.ts";
 import type { Store } from "../store/store.ts";
@@ -31,8 +31,19 @@ export interface MemcachedServerOptions {
   idleTimeout: number;
 }
 
+/** A multiget answered in parts, so that its reply never sits whole in memory. */
+interface PartialRetrieval {
+  command: RetrievalCommand;
+  keys: Uint8Array[];
+  /** Index of the first key not answered yet. */
+  next: number;
+  /** The keys are still views into the parser's buffer (valid until its next push). */
+  borrowed: boolean;
+}
+
 interface Connection {
   parser: TextParser;
+  retrieval: PartialRetrieval | undefined;
   replies: ReplyBufferType;
   /** Bytes handed to socket.write that it did not take yet, oldest first. */
   unsent: Uint8Array[];
@@ -122,6 +133,7 @@ export class MemcachedServer {
   private onOpen(socket: MemcachedSocket): void {
     socket.data = {
       parser: new TextParser({ maxItemSize: this.options.maxItemSize }),
+      retrieval: undefined,
       replies: new ReplyBuffer(),
       unsent: [],
       unsentBytes: 0,
@@ -163,18 +175,48 @@ export class MemcachedServer {
         this.pause(socket);
         break;
       }
-      const request = parser.next();
-      if (request === undefined) break;
       try {
+        if (connection.retrieval !== undefined) {
+          this.continueRetrieval(connection);
+          continue;
+        }
+        const request = parser.next();
+        if (request === undefined) break;
+        if (request.kind === "retrieval") {
+          const { command, keys } = request;
+          connection.retrieval = { command, keys, next: 0, borrowed: true };
+          continue;
+        }
         if (this.commands.execute(request, replies) === "close") connection.closing = true;
       } catch (error) {
+        connection.retrieval = undefined;
         this.store.noteWriteFailure(error instanceof Error ? error : new Error(String(error)));
         this.stats.counters.store_failed++;
         logStorageError(error);
         replies.writeBytes(storageFailureReply(error));
       }
     }
+    const retrieval = connection.retrieval;
+    if (retrieval?.borrowed) {
+      // Paused halfway through a multiget: keep its remaining keys past the parser's next push.
+      retrieval.keys = retrieval.keys.slice(retrieval.next).map((key) => key.slice());
+      retrieval.next = 0;
+      retrieval.borrowed = false;
+    }
     this.flush(socket);
+  }
+
+  /** Answers the next keys of a multiget, up to the output cap. */
+  private continueRetrieval(connection: Connection): void {
+    const retrieval = connection.retrieval as PartialRetrieval;
+    retrieval.next = this.commands.retrieve(
+      retrieval.command,
+      retrieval.keys,
+      retrieval.next,
+      connection.replies,
+      MAX_PENDING_OUTPUT_BYTES - connection.unsentBytes,
+    );
+    if (retrieval.next >= retrieval.keys.length) connection.retrieval = undefined;
   }
 
   /** Sends the collected replies now, or once the writes they acknowledge are durable. */
