@@ -226,6 +226,8 @@ export class ReplyClient {
   }
 
   private peek(): string {
-    return JSON.stringify(latin1.decode(this.buffer.subarray(this.start, this.start + 200)));
+    return JSON.stringify(
+      latin1.decode(this.buffer.subarray(this.start, Math.min(this.end, this.start + 200))),
+    );
   }
 }
