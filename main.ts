@@ -63,7 +63,7 @@ function main(): void {
     http = Bun.serve({
       hostname: config.host,
       port: config.httpPort,
-      fetch: createWebApp({ store, stats }).fetch,
+      fetch: createWebApp({ store, stats, host: config.host, port: config.httpPort }).fetch,
     });
   } catch (error) {
     memcached.shutdown();

@@ -1,0 +1,25 @@
+/**
+ * An error a request caused (bad parameters, unknown key, foreign Host),
+ * carrying its HTTP status; app.tsx's error handler turns it into JSON and
+ * anything else into a generic 500.
+ */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorJson } from "./api-types.ts";
+
+export class ApiError extends Error {
+  override name = "ApiError";
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toJson(): ErrorJson {
+    return { error: this.code, message: this.message };
+  }
+}
+
+export const badRequest = (message: string): ApiError => new ApiError(400, "bad_request", message);

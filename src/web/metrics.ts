@@ -1,0 +1,50 @@
+/**
+ * GET /metrics: the same counters as `stats` and the page, in the
+ * Prometheus text exposition format (version 0.0.4).
+ */
+import type { CounterName, Stats } from "../stats.ts";
+import type { Store } from "../store/store.ts";
+
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Counter names that would read badly with the usual `_total` suffix added. */
+const COUNTER_METRIC_NAMES: Partial<Record<CounterName, string>> = {
+  total_connections: "connections_total",
+  total_items: "items_stored_total",
+};
+
+const COUNTER_HELP: Partial<Record<CounterName, string>> = {
+  cmd_get: "Keys requested by get-family commands.",
+  cmd_set: "Storage commands received.",
+  get_hits: "Keys found by get-family commands.",
+  get_misses: "Keys not found by get-family commands.",
+  bytes_read: "Bytes read from memcached clients.",
+  bytes_written: "Bytes written to memcached clients.",
+};
+
+export function renderMetrics(store: Store, stats: Stats): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: "gauge" | "counter", help: string, value: number): void => {
+    lines.push(`# HELP litecached_${name} ${help}`);
+    lines.push(`# TYPE litecached_${name} ${type}`);
+    lines.push(`litecached_${name} ${value}`);
+  };
+  metric("items", "gauge", "Items stored.", store.itemCount);
+  metric("item_bytes", "gauge", "Bytes of keys and values stored.", store.itemBytes);
+  metric("database_bytes", "gauge", "Size of the SQLite database.", store.fileSize);
+  metric("uptime_seconds", "gauge", "Seconds since the server started.", stats.uptimeSeconds);
+  metric("current_connections", "gauge", "Open memcached connections.", stats.currentConnections);
+  metric("commits_total", "counter", "Group commits since start.", store.commitCount);
+  metric(
+    "commit_failures_total",
+    "counter",
+    "Group commits that failed.",
+    store.commitFailureCount,
+  );
+  for (const [name, value] of Object.entries(stats.counters) as [CounterName, number][]) {
+    const metricName = COUNTER_METRIC_NAMES[name] ?? `${name}_total`;
+    const help = COUNTER_HELP[name] ?? `The ${name} counter of memcached's stats command.`;
+    metric(metricName, "counter", help, value);
+  }
+  return `${lines.join("\n")}\n`;
+}
