@@ -1,0 +1,198 @@
+/**
+ * Starts the two servers under test, each pinned to CPU 0 with taskset:
+ * Debian's memcached with one worker thread, and litecached (bun main.ts)
+ * on its own database file. Both listen on free ports on 127.0.0.1.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { freePort } from "../test/support/ports.ts";
+import { cpuAccount } from "./system.ts";
+
+export const REPOSITORY_ROOT = join(import.meta.dir, "..");
+
+/** The CPU the servers run on; load generators use CLIENT_CPU. */
+export const SERVER_CPU = "0";
+export const CLIENT_CPU = "1";
+
+/**
+ * memcached's memory limit. Large enough that it never evicts in any
+ * workload here (1M items of 1 KiB need about 1.2 GiB): litecached never
+ * evicts either, so both serve the same data.
+ */
+export const MEMCACHED_MEMORY_MIB = 2048;
+
+const STARTUP_TIMEOUT_MS = 60_000;
+
+export interface RunningServer {
+  name: "memcached" | "litecached";
+  port: number;
+  /** litecached's monitor port; undefined for memcached. */
+  httpPort: number | undefined;
+  pid: number;
+  /** Milliseconds from spawn to ready (litecached's "monitor on" line, memcached's open port). */
+  readyMs: number;
+  /** Peak resident set size so far (VmHWM), in bytes. */
+  peakRssBytes(): number;
+  /** Current resident set size (VmRSS), in bytes. */
+  rssBytes(): number;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Runs `command` pinned to one CPU (taskset execs it: the pid is the command's own). */
+export function pinned(cpu: string, command: string[]): string[] {
+  return ["taskset", "-c", cpu, ...command];
+}
+
+export async function startMemcached(): Promise<RunningServer> {
+  const port = freePort();
+  const asRoot = process.getuid?.() === 0 ? ["-u", "root"] : [];
+  const startedAt = performance.now();
+  const child = Bun.spawn(
+    pinned(SERVER_CPU, [
+      "/usr/bin/memcached",
+      ...asRoot,
+      "-t",
+      "1",
+      "-U",
+      "0",
+      "-l",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-m",
+      String(MEMCACHED_MEMORY_MIB),
+      "-c",
+      "4096",
+    ]),
+    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+  );
+  const stderr = collectText(child.stderr);
+  await waitForPort(port, child, stderr);
+  const readyMs = performance.now() - startedAt;
+  return serverHandle("memcached", child, stderr, port, undefined, readyMs);
+}
+
+export async function startLitecached(databasePath: string): Promise<RunningServer> {
+  const port = freePort();
+  const httpPort = freePort();
+  const startedAt = performance.now();
+  const child = Bun.spawn(
+    pinned(SERVER_CPU, [
+      process.execPath,
+      join(REPOSITORY_ROOT, "main.ts"),
+      databasePath,
+      "--port",
+      String(port),
+      "--http-port",
+      String(httpPort),
+    ]),
+    { cwd: REPOSITORY_ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+  );
+  const stderr = collectText(child.stderr);
+  await waitForReadyLine(child, stderr);
+  const readyMs = performance.now() - startedAt;
+  return serverHandle("litecached", child, stderr, port, httpPort, readyMs);
+}
+
+function serverHandle(
+  name: RunningServer["name"],
+  child: Subprocess<"ignore", "pipe" | "ignore", "pipe">,
+  stderr: () => string,
+  port: number,
+  httpPort: number | undefined,
+  readyMs: number,
+): RunningServer {
+  const statusField = (field: string): number => {
+    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+    const kib = new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1];
+    if (kib === undefined) throw new Error(`${name}: no ${field} in /proc/${child.pid}/status`);
+    return Number(kib) * 1024;
+  };
+  return {
+    name,
+    port,
+    httpPort,
+    pid: child.pid,
+    readyMs,
+    peakRssBytes: () => statusField("VmHWM"),
+    rssBytes: () => statusField("VmRSS"),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await child.exited;
+      clearTimeout(timer);
+      cpuAccount.addChild(child.resourceUsage());
+      const text = stderr();
+      if (text.trim() !== "" && name === "litecached") {
+        console.error(`${name} stderr:\n${text.trim()}`);
+      }
+    },
+  };
+}
+
+/** Accumulates a child's output so its pipe never fills up. */
+function collectText(stream: ReadableStream<Uint8Array>): () => string {
+  let text = "";
+  const decoder = new TextDecoder();
+  void (async () => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  })();
+  return () => text;
+}
+
+/** litecached prints its startup line (ending in "monitor on …") once both ports listen. */
+async function waitForReadyLine(
+  child: Subprocess<"ignore", "pipe", "pipe">,
+  stderr: () => string,
+): Promise<void> {
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let output = "";
+  // A timer that is cleared once ready: a pending Bun.sleep would keep the process alive.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), STARTUP_TIMEOUT_MS);
+  });
+  while (!output.includes("monitor on")) {
+    const result = await Promise.race([reader.read(), timeout]);
+    if (result === "timeout") {
+      child.kill("SIGKILL");
+      throw new Error(`litecached did not start within ${STARTUP_TIMEOUT_MS} ms: ${stderr()}`);
+    }
+    if (result.done) {
+      clearTimeout(timer);
+      throw new Error(`litecached exited during startup: ${output}${stderr()}`);
+    }
+    output += decoder.decode(result.value, { stream: true });
+  }
+  clearTimeout(timer);
+  // Keep draining stdout so the server never blocks on a full pipe.
+  void (async () => {
+    while (!(await reader.read()).done) {}
+  })();
+}
+
+/** memcached prints nothing when ready: poll its port until it accepts a connection. */
+async function waitForPort(
+  port: number,
+  child: Subprocess<"ignore", "ignore", "pipe">,
+  stderr: () => string,
+): Promise<void> {
+  const deadline = performance.now() + STARTUP_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`memcached exited during startup: ${stderr()}`);
+    }
+    try {
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      return;
+    } catch {
+      await Bun.sleep(1);
+    }
+  }
+  child.kill("SIGKILL");
+  throw new Error(`memcached did not open port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
+}
