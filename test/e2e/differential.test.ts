@@ -26,7 +26,13 @@ const QUIET_MS = 1000;
 /** No step may take longer than this in total. */
 const STEP_TIMEOUT_MS = 15_000;
 
-const latin1 = new TextDecoder("latin1");
+/**
+ * Bytes as a string, one character per byte. Not TextDecoder("latin1"),
+ * which the Encoding standard turns into windows-1252.
+ */
+function latin1(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
+}
 
 function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === "string" ? Uint8Array.from(data, (char) => char.charCodeAt(0)) : data;
@@ -93,13 +99,13 @@ class Conversation {
 
   /** Everything received since the last call, as Latin-1 text. */
   take(): string {
-    const text = this.chunks.map((chunk) => latin1.decode(chunk)).join("");
+    const text = this.chunks.map((chunk) => latin1(chunk)).join("");
     this.chunks = [];
     return text;
   }
 
   peek(): string {
-    return this.chunks.map((chunk) => latin1.decode(chunk)).join("");
+    return this.chunks.map((chunk) => latin1(chunk)).join("");
   }
 
   /** Resolves when data or a close arrives (true), or after timeoutMs (false). */
@@ -167,7 +173,7 @@ async function converse(port: number, testCase: DifferentialCase, k: string): Pr
       const data = toBytes(resolveStep(step, raw));
       const sentinel = testCase.noSentinel ? new Uint8Array(0) : toBytes(SENTINEL);
       const expectedVersions =
-        countMatches(latin1.decode(data), VERSION_COMMAND) + (testCase.noSentinel ? 0 : 1);
+        countMatches(latin1(data), VERSION_COMMAND) + (testCase.noSentinel ? 0 : 1);
       await conversation.write(concat(data, sentinel));
       raw += await readStep(conversation, expectedVersions);
     }

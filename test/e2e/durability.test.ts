@@ -1,0 +1,399 @@
+/**
+ * Durability of the real process: items survive a clean restart; SIGTERM
+ * under load exits 0 and keeps every acknowledged write; and SIGKILL at
+ * random moments never loses an acknowledged write nor corrupts the file.
+ */
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
+import { type Item, TextProtocolClient, toBytes, toLatin1 } from "./text-protocol-client.ts";
+
+/** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
+function randomGenerator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = Number(process.env.LITECACHED_TEST_SEED ?? Date.now() % 1_000_000);
+
+function randomInt(random: () => number, below: number): number {
+  return Math.floor(random() * below);
+}
+
+function randomBytes(random: () => number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let index = 0; index < length; index++) bytes[index] = randomInt(random, 256);
+  return bytes;
+}
+
+/** Any byte but NUL, space, CR and LF may be part of a key (memcached ends a line at NUL). */
+function randomKey(random: () => number, prefix: string): Uint8Array {
+  const length = 1 + randomInt(random, 40);
+  const key = new Uint8Array(prefix.length + length);
+  key.set(toBytes(prefix));
+  for (let index = prefix.length; index < key.length; index++) {
+    let byte = randomInt(random, 256);
+    while (byte === 0x00 || byte === 0x20 || byte === 0x0a || byte === 0x0d) {
+      byte = randomInt(random, 256);
+    }
+    key[index] = byte;
+  }
+  return key;
+}
+
+function sameBytes(first: Uint8Array, second: Uint8Array): boolean {
+  return first.length === second.length && Buffer.compare(first, second) === 0;
+}
+
+/** Reads many keys in batches of get lines. */
+async function getAll(client: TextProtocolClient, keys: string[]): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  for (let start = 0; start < keys.length; start += 100) {
+    const batch = await client.get(keys.slice(start, start + 100));
+    for (const [key, item] of batch) found.set(key, item);
+  }
+  return found;
+}
+
+async function getsAll(client: TextProtocolClient, keys: string[]): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  for (let start = 0; start < keys.length; start += 100) {
+    const batch = await client.gets(keys.slice(start, start + 100));
+    for (const [key, item] of batch) found.set(key, item);
+  }
+  return found;
+}
+
+/** SQLite's own check of the file, opened read-only so nothing is changed or checkpointed. */
+function integrityCheck(databasePath: string): string {
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    const rows = db.query("PRAGMA integrity_check").all() as Array<{ integrity_check: string }>;
+    return rows.map((row) => row.integrity_check).join("; ");
+  } finally {
+    db.close();
+  }
+}
+
+describe("restart persistence", () => {
+  test("Should keep every item and its flags across a SIGTERM restart, with cas values never reused", async () => {
+    const random = randomGenerator(SEED);
+    const databasePath = join(temporaryDirectory(), "database.sqlite");
+    let server = await startServer({ databasePath });
+    const expected = new Map<string, { flags: number; value: Uint8Array }>();
+    let client = await TextProtocolClient.connect(server.port);
+    const writes: Array<Promise<string>> = [];
+    for (let index = 0; index < 3000; index++) {
+      const key = index % 3 === 0 ? randomKey(random, `bin${index}:`) : toBytes(`text:${index}`);
+      // Mostly small values, some of 64 KiB, every byte value possible.
+      const length = index % 250 === 0 ? 64 * 1024 : randomInt(random, 2048);
+      const value = randomBytes(random, length);
+      const flags = randomInt(random, 2 ** 32);
+      expected.set(toLatin1(key), { flags, value });
+      writes.push(client.set(key, value, flags));
+    }
+    expect(new Set(await Promise.all(writes))).toEqual(new Set(["STORED"]));
+    // Some deletes and counters, so the restart sees more than inserts.
+    const deleted = [...expected.keys()].filter((_, index) => index % 10 === 1);
+    for (const key of deleted) {
+      expect(await client.delete(key)).toBe("DELETED");
+      expected.delete(key);
+    }
+    expect(await client.set("counter", "41", 7)).toBe("STORED");
+    expect(await client.line("incr counter 1\r\n")).toBe("42");
+    expected.set("counter", { flags: 7, value: toBytes("42") });
+
+    const casBefore = new Set<bigint>();
+    for (const item of (await getsAll(client, [...expected.keys()])).values()) {
+      casBefore.add(item.cas as bigint);
+    }
+    expect(casBefore.size).toBe(expected.size);
+    client.close();
+    expect(await server.stop()).toBe(0);
+
+    server = await startServer({ databasePath });
+    try {
+      client = await TextProtocolClient.connect(server.port);
+      const found = await getAll(client, [...expected.keys(), ...deleted]);
+      expect(found.size).toBe(expected.size);
+      let mismatches = 0;
+      for (const [key, want] of expected) {
+        const item = found.get(key);
+        if (item === undefined || item.flags !== want.flags || !sameBytes(item.value, want.value)) {
+          mismatches++;
+        }
+      }
+      expect(mismatches).toBe(0);
+      for (const key of deleted) expect(found.has(key)).toBe(false);
+
+      // New writes after the restart get cas values never handed out before.
+      const keys = [...expected.keys()].slice(0, 300);
+      for (const key of keys) expect(await client.set(key, "after restart")).toBe("STORED");
+      expect(await client.line("incr counter 1\r\n")).toBe("43");
+      const after = await getsAll(client, [...keys, "counter"]);
+      const maxBefore = [...casBefore].reduce((max, cas) => (cas > max ? cas : max), 0n);
+      for (const item of after.values()) {
+        expect(casBefore.has(item.cas as bigint)).toBe(false);
+        expect(item.cas as bigint).toBeGreaterThan(maxBefore);
+      }
+      client.close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
+
+describe("SIGTERM under load", () => {
+  test("Should exit 0 within seconds while clients write, keeping every acknowledged write", async () => {
+    const databasePath = join(temporaryDirectory(), "database.sqlite");
+    let server = await startServer({ databasePath });
+    const writers = 4;
+    const acknowledged = new Map<string, string>();
+    let stop = false;
+    const clients = await Promise.all(
+      Array.from({ length: writers }, () => TextProtocolClient.connect(server.port)),
+    );
+    const runs = clients.map(async (client, writer) => {
+      const inFlight = new Set<Promise<void>>();
+      let sequence = 0;
+      while (!stop && !client.closed) {
+        while (inFlight.size < 8 && !client.closed) {
+          const key = `term:w${writer}:${sequence}`;
+          const value = `writer ${writer} sequence ${sequence} ${"x".repeat(sequence % 500)}`;
+          sequence++;
+          const write: Promise<void> = client
+            .set(key, value)
+            .then((reply) => {
+              if (reply === "STORED") acknowledged.set(key, value);
+            })
+            .catch(() => {})
+            .finally(() => inFlight.delete(write));
+          inFlight.add(write);
+        }
+        await Promise.race(inFlight);
+      }
+      await Promise.allSettled([...inFlight]);
+    });
+
+    await Bun.sleep(500);
+    const acknowledgedBeforeSignal = acknowledged.size;
+    const signalledAt = Date.now();
+    const exitCode = await server.stop();
+    const stoppedInMs = Date.now() - signalledAt;
+    stop = true;
+    await Promise.all(runs);
+    expect(exitCode).toBe(0);
+    expect(stoppedInMs).toBeLessThan(5000);
+    expect(acknowledgedBeforeSignal).toBeGreaterThan(0);
+
+    server = await startServer({ databasePath });
+    try {
+      const client = await TextProtocolClient.connect(server.port);
+      const found = await getAll(client, [...acknowledged.keys()]);
+      const missing = [...acknowledged].filter(([key, value]) => {
+        const item = found.get(key);
+        return item === undefined || toLatin1(item.value) !== value;
+      });
+      expect(missing).toEqual([]);
+      console.log(
+        `durability: SIGTERM after ${acknowledged.size} acknowledged writes, exit ${exitCode} in ${stoppedInMs} ms, all present`,
+      );
+      client.close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
+
+// ---- kill -9 ----
+
+/** What a key holds: a value with its flags, or nothing. */
+type KeyState = { value: Uint8Array; flags: number } | null;
+
+interface Operation {
+  kind: "set" | "delete";
+  state: KeyState;
+  acknowledged: boolean;
+  /** The reply, if any arrived. */
+  reply: string | undefined;
+}
+
+const KILL_TRIALS = 6;
+const WRITERS = 4;
+const KEYS_PER_WRITER = 25;
+const WINDOW = 16;
+
+function writerKeys(writer: number): string[] {
+  return Array.from({ length: KEYS_PER_WRITER }, (_, index) => `kill:w${writer}:k${index}`);
+}
+
+/** The value of a write encodes who wrote it and when, plus bytes that must survive intact. */
+function writeValue(random: () => number, writer: number, sequence: number): Uint8Array {
+  const header = toBytes(`w${writer}s${sequence}|`);
+  const length = random() < 0.02 ? 32 * 1024 : randomInt(random, 1500);
+  const value = new Uint8Array(header.length + length);
+  value.set(header);
+  value.set(randomBytes(random, length), header.length);
+  return value;
+}
+
+/**
+ * One writer: keeps WINDOW requests in flight on its own keys until the
+ * connection dies, recording every operation in send order per key (one
+ * connection, so also the order the server ran them).
+ */
+async function runKillWriter(
+  client: TextProtocolClient,
+  writer: number,
+  random: () => number,
+  history: Map<string, Operation[]>,
+  sequenceStart: number,
+): Promise<number> {
+  const keys = writerKeys(writer);
+  const inFlight = new Set<Promise<void>>();
+  let sequence = sequenceStart;
+  while (!client.closed) {
+    while (inFlight.size < WINDOW && !client.closed) {
+      const key = keys[randomInt(random, keys.length)] as string;
+      const isDelete = random() < 0.2;
+      sequence++;
+      const operation: Operation = isDelete
+        ? { kind: "delete", state: null, acknowledged: false, reply: undefined }
+        : {
+            kind: "set",
+            state: { value: writeValue(random, writer, sequence), flags: sequence >>> 0 },
+            acknowledged: false,
+            reply: undefined,
+          };
+      history.get(key)?.push(operation);
+      const request =
+        operation.state === null
+          ? client.delete(key)
+          : client.set(key, operation.state.value, operation.state.flags);
+      const done: Promise<void> = request
+        .then((reply) => {
+          operation.reply = reply;
+          operation.acknowledged =
+            operation.kind === "set"
+              ? reply === "STORED"
+              : reply === "DELETED" || reply === "NOT_FOUND";
+        })
+        .catch(() => {})
+        .finally(() => inFlight.delete(done));
+      inFlight.add(done);
+    }
+    if (inFlight.size > 0) await Promise.race(inFlight);
+  }
+  await Promise.allSettled([...inFlight]);
+  return sequence;
+}
+
+function describeState(state: KeyState | undefined): string {
+  if (state === undefined || state === null) return "absent";
+  const text = toLatin1(state.value);
+  return `${text.slice(0, text.indexOf("|") + 1)}… (${state.value.length} bytes, flags ${state.flags})`;
+}
+
+function sameState(first: KeyState, second: KeyState): boolean {
+  if (first === null || second === null) return first === second;
+  return first.flags === second.flags && sameBytes(first.value, second.value);
+}
+
+/**
+ * The states a key may be in after a crash: the outcome of its last
+ * acknowledged operation or of any later, unacknowledged one (which may or
+ * may not have committed). With nothing acknowledged, the state before the
+ * trial is possible too.
+ */
+function allowedStates(before: KeyState, operations: Operation[]): KeyState[] {
+  const lastAcknowledged = operations.findLastIndex((operation) => operation.acknowledged);
+  const candidates = operations.slice(Math.max(0, lastAcknowledged)).map((op) => op.state);
+  return lastAcknowledged === -1 ? [before, ...candidates] : candidates;
+}
+
+describe("kill -9", () => {
+  test(
+    "Should keep every acknowledged write and an intact file when killed at random moments",
+    async () => {
+      const random = randomGenerator(SEED + 1);
+      const databasePath = join(temporaryDirectory(), "database.sqlite");
+      const allKeys = Array.from({ length: WRITERS }, (_, writer) => writerKeys(writer)).flat();
+      let known = new Map<string, KeyState>(allKeys.map((key) => [key, null]));
+      let history = new Map<string, Operation[]>();
+      const sequences = Array.from({ length: WRITERS }, (_, writer) => writer * 1_000_000_000);
+      let acknowledgedWrites = 0;
+      let keyStatesChecked = 0;
+      let unexpectedReplies = 0;
+
+      /** Restarts on the file and checks every key against what was acknowledged. */
+      const verify = async (trial: number): Promise<RunningServer> => {
+        const server = await startServer({ databasePath });
+        const client = await TextProtocolClient.connect(server.port);
+        const found = await client.get(allKeys);
+        client.close();
+        const failures: string[] = [];
+        const next = new Map<string, KeyState>();
+        for (const key of allKeys) {
+          const item = found.get(key);
+          const actual: KeyState =
+            item === undefined ? null : { value: item.value, flags: item.flags };
+          const allowed = allowedStates(known.get(key) ?? null, history.get(key) ?? []);
+          if (!allowed.some((state) => sameState(state, actual))) {
+            failures.push(
+              `${key}: found ${describeState(actual)}, allowed ${allowed.map(describeState).join(" | ")}`,
+            );
+          }
+          next.set(key, actual);
+          keyStatesChecked++;
+        }
+        if (failures.length > 0) {
+          await server.kill();
+          throw new Error(
+            `after kill -9 trial ${trial} (seed ${SEED}): ${failures.length} keys lost acknowledged writes:\n${failures.slice(0, 10).join("\n")}`,
+          );
+        }
+        known = next;
+        return server;
+      };
+
+      let server = await startServer({ databasePath });
+      for (let trial = 1; trial <= KILL_TRIALS; trial++) {
+        history = new Map(allKeys.map((key) => [key, []]));
+        const clients = await Promise.all(
+          Array.from({ length: WRITERS }, () => TextProtocolClient.connect(server.port)),
+        );
+        const runs = clients.map((client, writer) =>
+          runKillWriter(client, writer, random, history, sequences[writer] as number),
+        );
+        await Bun.sleep(150 + randomInt(random, 750));
+        await server.kill();
+        const finalSequences = await Promise.all(runs);
+        finalSequences.forEach((sequence, writer) => {
+          sequences[writer] = sequence;
+        });
+        for (const operations of history.values()) {
+          for (const operation of operations) {
+            if (operation.acknowledged) acknowledgedWrites++;
+            else if (operation.reply !== undefined) unexpectedReplies++;
+          }
+        }
+        expect(integrityCheck(databasePath)).toBe("ok");
+        server = await verify(trial);
+      }
+      expect(await server.stop()).toBe(0);
+      expect(unexpectedReplies).toBe(0);
+      expect(acknowledgedWrites).toBeGreaterThan(KILL_TRIALS * 100);
+      console.log(
+        `durability: ${KILL_TRIALS} kill -9 trials, ${acknowledgedWrites} acknowledged writes, ${keyStatesChecked} key states checked (seed ${SEED})`,
+      );
+    },
+    { timeout: 90_000 },
+  );
+});
