@@ -52,7 +52,7 @@ export class ConnectionClosedError extends Error {
 }
 
 export class TextProtocolClient {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private readonly pending: PendingReply[] = [];
   private outbox: Uint8Array[] = [];
   private closedFlag = false;
