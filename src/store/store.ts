@@ -118,21 +118,24 @@ export class Store {
   listKeys(query: KeyPageQuery): KeySummary[] {
     const prefix = query.prefix ?? new Uint8Array(0);
     const prefixEnd = prefixUpperBound(prefix);
+    // Each bound is a plain `key > ?` / `key < ?` so SQLite seeks to it in the
+    // index; bounds hidden behind `?x IS NULL OR ...` are checked row by row,
+    // which scans from the prefix to the cursor (or to the end of the table).
     if (query.after === undefined && query.before !== undefined) {
-      const rows = this.statements.listBefore.all(
-        prefix,
-        prefixEnd,
-        query.before,
-        query.limit,
-      ) as KeySummary[];
+      const upper =
+        prefixEnd !== null && compareBytes(prefixEnd, query.before) < 0 ? prefixEnd : query.before;
+      const rows = this.statements.listBefore.all(prefix, upper, query.limit) as KeySummary[];
       return rows.reverse();
     }
-    return this.statements.listAfter.all(
-      prefix,
-      prefixEnd,
-      query.after ?? null,
-      query.limit,
-    ) as KeySummary[];
+    // `after` at or past the prefix implies the prefix bound; before it, the prefix binds.
+    const exclusive = query.after !== undefined && compareBytes(query.after, prefix) >= 0;
+    const lower = exclusive ? (query.after as Uint8Array) : prefix;
+    if (prefixEnd === null) {
+      const statement = exclusive ? this.statements.listAfter : this.statements.listFrom;
+      return statement.all(lower, query.limit) as KeySummary[];
+    }
+    const statement = exclusive ? this.statements.listAfterBelow : this.statements.listFromBelow;
+    return statement.all(lower, prefixEnd, query.limit) as KeySummary[];
   }
 
   // ---- writes (each joins the current batch) ----
@@ -385,12 +388,21 @@ function openDatabase(path: string, options: StoreOptions): Database {
   return db;
 }
 
-/** An SQLite file with tables but no litecached schema belongs to someone else. */
+/**
+ * An SQLite file belongs to someone else unless it is empty (no schema yet)
+ * or has litecached's tables. A user_version alone proves nothing: other
+ * programs set it too.
+ */
 function refuseForeignDatabase(db: Database, path: string): void {
   const { user_version } = db.query("PRAGMA user_version").get() as { user_version: number };
-  if (user_version !== 0) return;
-  const table = db.query("SELECT name FROM sqlite_schema LIMIT 1").get();
-  if (table !== null) {
+  const isEmpty = db.query("SELECT name FROM sqlite_schema LIMIT 1").get() === null;
+  if (user_version === 0 && isEmpty) return;
+  const { ours } = db
+    .query(
+      "SELECT count(*) AS ours FROM sqlite_schema WHERE type = 'table' AND name IN ('items', 'counters')",
+    )
+    .get() as { ours: number };
+  if (user_version === 0 || ours !== 2) {
     throw new DatabaseOpenError(`${path} is an SQLite database but not a litecached one`);
   }
 }
@@ -403,16 +415,25 @@ function prepareStatements(db: Database) {
     getDetails: prepare(
       "SELECT key, value, flags, cas, modified_ms AS modifiedMs FROM items WHERE key = ?",
     ),
-    // ?2 is NULL when the prefix has no upper bound (empty, or all 0xff bytes).
+    listFrom: prepare(
+      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
+       WHERE key >= ?1 ORDER BY key LIMIT ?2`,
+    ),
     listAfter: prepare(
       `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND (?3 IS NULL OR key > ?3)
-       ORDER BY key LIMIT ?4`,
+       WHERE key > ?1 ORDER BY key LIMIT ?2`,
+    ),
+    listFromBelow: prepare(
+      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
+       WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3`,
+    ),
+    listAfterBelow: prepare(
+      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
+       WHERE key > ?1 AND key < ?2 ORDER BY key LIMIT ?3`,
     ),
     listBefore: prepare(
       `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key >= ?1 AND (?2 IS NULL OR key < ?2) AND key < ?3
-       ORDER BY key DESC LIMIT ?4`,
+       WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT ?3`,
     ),
     upsert: prepare(
       `INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -448,6 +469,16 @@ function prefixUpperBound(prefix: Uint8Array): Uint8Array | null {
   const bound = prefix.slice(0, end);
   bound[end - 1] = (bound[end - 1] as number) + 1;
   return bound;
+}
+
+/** Byte-wise order, as SQLite compares BLOBs. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const difference = (a[index] as number) - (b[index] as number);
+    if (difference !== 0) return difference;
+  }
+  return a.length - b.length;
 }
 
 function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
