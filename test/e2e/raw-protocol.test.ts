@@ -176,7 +176,7 @@ describe("raw protocol on one server", () => {
       expect(secondGets).toBe(firstGets);
       first.send(`cas ${key} 0 0 5 ${cas}\r\nfirst\r\n`);
       second.send(`cas ${key} 0 0 6 ${cas}\r\nsecond\r\n`);
-      const replies = await Promise.all([first.readQuiet(50), second.readQuiet(50)]);
+      const replies = await Promise.all([first.readUntil("\r\n"), second.readUntil("\r\n")]);
       expect([...replies].sort()).toEqual(["EXISTS\r\n", "STORED\r\n"]);
       const winner = replies[0] === "STORED\r\n" ? "first" : "second";
       first.send(`get ${key}\r\n`);
