@@ -4,7 +4,7 @@
  * security headers; requests for a foreign Host are refused first. Errors a
  * request caused become JSON with their status, anything else a generic 500.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { Stats } from "../stats.ts";
 import type { Store } from "../store/store.ts";
 import { ApiError, badRequest } from "./api-error.ts";
@@ -56,6 +56,7 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
   const app = new Hono();
 
   app.use(securityHeaders);
+  app.use(serverTiming);
   app.use(hostCheck(allowedHosts(dependencies.host ?? "127.0.0.1", dependencies.port ?? 8000)));
 
   app.get("/", (c) => {
@@ -128,6 +129,13 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
 
   return Object.assign(app, { closeEventStreams: () => feed.closeAll() });
 }
+
+/** Reports the time spent in the app (not in the network) as Server-Timing, for browsers' dev tools. */
+const serverTiming: MiddlewareHandler = async (c, next) => {
+  const started = performance.now();
+  await next();
+  c.res.headers.set("Server-Timing", `app;dur=${(performance.now() - started).toFixed(2)}`);
+};
 
 function rawSearch(url: string): string {
   const start = url.indexOf("?");
