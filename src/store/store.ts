@@ -168,11 +168,20 @@ export class Store {
     return this.updateExisting(key, value, flags);
   }
 
-  /** Adds data after (or before) the current value, keeping its flags; false if absent. */
-  concat(key: Uint8Array, data: Uint8Array, position: "append" | "prepend"): boolean {
+  /**
+   * Adds data after (or before) the current value, keeping its flags; false if
+   * absent, or if the joined value would be longer than `maxLength` (memcached
+   * answers NOT_STORED when the grown item would not fit its size limit).
+   */
+  concat(
+    key: Uint8Array,
+    data: Uint8Array,
+    position: "append" | "prepend",
+    maxLength = Number.POSITIVE_INFINITY,
+  ): boolean {
     this.beginWrite();
     const current = this.get(key);
-    if (current === null) return false;
+    if (current === null || current.value.length + data.length > maxLength) return false;
     const joined =
       position === "append" ? concatBytes(current.value, data) : concatBytes(data, current.value);
     return this.updateExisting(key, joined, current.flags) !== 0;
