@@ -150,7 +150,9 @@ export class TextCommands {
         break;
       case "append":
       case "prepend":
-        reply = this.store.concat(key, value, request.command) ? Reply.STORED : Reply.NOT_STORED;
+        reply = this.store.concat(key, value, request.command, this.settings.maxItemSize)
+          ? Reply.STORED
+          : Reply.NOT_STORED;
         break;
       case "cas":
         reply = this.compareAndSwap(key, value, flags, request.casUnique);
