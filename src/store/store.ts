@@ -304,7 +304,10 @@ export class Store {
 
   close(): void {
     this.commit();
-    this.db.close(false);
+    // close(true) finalizes the prepared statements and releases the file at
+    // once; close(false) would keep the connection, and its exclusive lock,
+    // alive until every statement was garbage collected.
+    this.db.close(true);
   }
 
   // ---- internals ----
@@ -390,7 +393,8 @@ function openDatabase(path: string, options: StoreOptions): Database {
     db.run("COMMIT");
     migrate(db);
   } catch (error) {
-    db.close(false);
+    // Finalizes any statement a migration left, so that the lock goes too.
+    db.close(true);
     if (error instanceof DatabaseOpenError) throw error;
     throw new DatabaseOpenError(`cannot use ${path}: ${describe(error)}`);
   }
