@@ -396,6 +396,11 @@ function openDatabase(path: string, options: StoreOptions): Database {
     // Finalizes any statement a migration left, so that the lock goes too.
     db.close(true);
     if (error instanceof DatabaseOpenError) throw error;
+    if (isBusy(error)) {
+      throw new DatabaseOpenError(
+        `${path} is in use by another process, such as another litecached (${describe(error)})`,
+      );
+    }
     throw new DatabaseOpenError(`cannot use ${path}: ${describe(error)}`);
   }
   return db;
@@ -533,6 +538,13 @@ function parseStoredNumber(value: Uint8Array): bigint | undefined {
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}
+
+/** SQLITE_BUSY: another connection holds the file's lock. */
+function isBusy(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && "code" in error && error.code === "SQLITE_BUSY"
+  );
 }
 
 function describe(error: unknown): string {
