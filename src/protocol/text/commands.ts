@@ -20,6 +20,9 @@ export type Settings = Pick<
 const VALUE_PREFIX = new TextEncoder().encode("VALUE ");
 const CRLF = new TextEncoder().encode("\r\n");
 
+/** setTimeout fires at once for delays over 2^31-1 ms (24.8 days); longer waits are chained. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /** What the connection must do after a request. */
 export type Outcome = "continue" | "close";
 
@@ -243,11 +246,20 @@ export class TextCommands {
       if (!noreply) out.writeAcknowledgement(Reply.OK);
       return;
     }
+    this.scheduleFlush(Date.now() + delaySeconds * 1000);
+    if (!noreply) out.writeBytes(Reply.OK);
+  }
+
+  private scheduleFlush(atMs: number): void {
+    const delayMs = Math.min(Math.max(0, atMs - Date.now()), MAX_TIMER_DELAY_MS);
     this.pendingFlush = setTimeout(() => {
+      if (Date.now() < atMs) {
+        this.scheduleFlush(atMs);
+        return;
+      }
       this.pendingFlush = undefined;
       this.store.flush();
-    }, delaySeconds * 1000);
-    if (!noreply) out.writeBytes(Reply.OK);
+    }, delayMs);
   }
 
   private reportStats(args: string[], out: ReplyBuffer): void {
