@@ -508,32 +508,42 @@ function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
 
 const ASCII_ZERO = 0x30;
 const ASCII_NINE = 0x39;
+const ASCII_PLUS = 0x2b;
+const ASCII_MINUS = 0x2d;
+const TWO_TO_63 = 1n << 63n;
+/** More significant digits than this can only be 2^64 or more. */
+const MAX_U64_DIGITS = 20;
 
 /**
- * Reads a stored value the way memcached's safe_strtoull does: optional
- * leading whitespace, decimal digits, then the end or whitespace. Values of
- * 2^64 or more, and negative ones, are not numbers.
+ * Reads a stored value the way memcached's safe_strtoull does, over the
+ * value as a C string (a NUL byte ends it): optional leading whitespace, a
+ * sign, decimal digits, then the end or whitespace. As in C, "-n" wraps
+ * modulo 2^64; memcached then refuses a result of 2^63 or more if the text
+ * holds a minus sign anywhere. 2^64 or more is never a number.
  */
-function parseStoredNumber(value: Uint8Array): bigint | undefined {
+function parseStoredNumber(stored: Uint8Array): bigint | undefined {
+  const nul = stored.indexOf(0);
+  const value = nul === -1 ? stored : stored.subarray(0, nul);
   let index = 0;
   while (index < value.length && isSpace(value[index] as number)) index++;
-  let negative = false;
-  if (value[index] === 0x2b /* + */ || value[index] === 0x2d /* - */) {
-    negative = value[index] === 0x2d;
-    index++;
-  }
+  const negative = value[index] === ASCII_MINUS;
+  if (negative || value[index] === ASCII_PLUS) index++;
   const start = index;
-  let number = 0n;
-  while (index < value.length) {
-    const byte = value[index] as number;
-    if (byte < ASCII_ZERO || byte > ASCII_NINE) break;
-    number = number * 10n + BigInt(byte - ASCII_ZERO);
-    index++;
-  }
-  if (index === start || number > MAX_U64) return undefined;
+  while (index < value.length && isDigit(value[index] as number)) index++;
+  if (index === start) return undefined;
   if (index < value.length && !isSpace(value[index] as number)) return undefined;
-  if (negative && number !== 0n) return undefined;
+  let significant = start;
+  while (significant < index - 1 && value[significant] === ASCII_ZERO) significant++;
+  if (index - significant > MAX_U64_DIGITS) return undefined;
+  const magnitude = BigInt(String.fromCharCode(...value.subarray(significant, index)));
+  if (magnitude > MAX_U64) return undefined;
+  const number = negative ? -magnitude & MAX_U64 : magnitude;
+  if (number >= TWO_TO_63 && value.includes(ASCII_MINUS)) return undefined;
   return number;
+}
+
+function isDigit(byte: number): boolean {
+  return byte >= ASCII_ZERO && byte <= ASCII_NINE;
 }
 
 function isSpace(byte: number): boolean {
