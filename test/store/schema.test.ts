@@ -1,0 +1,165 @@
+/**
+ * The schema and its migrations: what a fresh database gets, that migrating
+ * again changes nothing, that a newer schema is refused, and that the
+ * triggers keep the counters without a scan.
+ */
+
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { migrate, SCHEMA_VERSION, SchemaTooNewError } from "../../src/store/schema.ts";
+
+interface Counters {
+  item_count: number;
+  item_bytes: number;
+  last_cas: number;
+}
+
+function migrated(): Database {
+  const db = new Database(":memory:", { strict: true });
+  migrate(db);
+  return db;
+}
+
+const userVersion = (db: Database): number =>
+  (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+
+const counters = (db: Database): Counters =>
+  db.query("SELECT item_count, item_bytes, last_cas FROM counters").get() as Counters;
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+function insert(db: Database, key: string, value: string): void {
+  db.query("INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, 0, 1, 0)").run(
+    bytes(key),
+    bytes(value),
+  );
+}
+
+describe("migrate", () => {
+  test("Should give a fresh database the current schema and zeroed counters", () => {
+    const db = migrated();
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(1);
+    expect(userVersion(db)).toBe(SCHEMA_VERSION);
+    const tables = db
+      .query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+      .all() as { name: string }[];
+    expect(tables.map((table) => table.name)).toEqual(["counters", "items"]);
+    expect(counters(db)).toEqual({ item_count: 0, item_bytes: 0, last_cas: 0 });
+  });
+
+  test("Should change nothing when the database is already current", () => {
+    const db = migrated();
+    insert(db, "k", "value");
+    const schema = db.query("SELECT sql FROM sqlite_schema ORDER BY name").all();
+    migrate(db);
+    expect(userVersion(db)).toBe(SCHEMA_VERSION);
+    expect(db.query("SELECT sql FROM sqlite_schema ORDER BY name").all()).toEqual(schema);
+    expect(counters(db)).toEqual({ item_count: 1, item_bytes: 6, last_cas: 0 });
+  });
+
+  test("Should refuse a schema newer than it knows, and leave it alone", () => {
+    const db = new Database(":memory:");
+    db.run("CREATE TABLE future (x)");
+    db.run(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    expect(() => migrate(db)).toThrow(SchemaTooNewError);
+    expect(userVersion(db)).toBe(SCHEMA_VERSION + 1);
+    const tables = db.query("SELECT name FROM sqlite_schema").all() as { name: string }[];
+    expect(tables.map((table) => table.name)).toEqual(["future"]);
+  });
+
+  test("Should keep a single counters row", () => {
+    const db = migrated();
+    expect(() =>
+      db.run("INSERT INTO counters (id, item_count, item_bytes, last_cas) VALUES (2, 0, 0, 0)"),
+    ).toThrow();
+    expect(db.query("SELECT count(*) AS rows FROM counters").get()).toEqual({ rows: 1 });
+  });
+
+  test("Should refuse a second row with the same key", () => {
+    const db = migrated();
+    insert(db, "k", "one");
+    expect(() => insert(db, "k", "two")).toThrow();
+    expect(counters(db).item_count).toBe(1);
+  });
+});
+
+describe("counter triggers", () => {
+  test("Should count inserted items and their key and value bytes", () => {
+    const db = migrated();
+    insert(db, "ab", "12345");
+    insert(db, "c", "");
+    expect(counters(db)).toMatchObject({ item_count: 2, item_bytes: 8 });
+  });
+
+  test("Should follow a value that grows or shrinks, and ignore other columns", () => {
+    const db = migrated();
+    insert(db, "ab", "12345");
+    db.query("UPDATE items SET value = ?1 WHERE key = ?2").run(bytes("1234567890"), bytes("ab"));
+    expect(counters(db)).toMatchObject({ item_count: 1, item_bytes: 12 });
+    db.query("UPDATE items SET value = ?1 WHERE key = ?2").run(bytes("1"), bytes("ab"));
+    expect(counters(db)).toMatchObject({ item_count: 1, item_bytes: 3 });
+    db.query("UPDATE items SET flags = 9, cas = 2, modified_ms = 5 WHERE key = ?1").run(
+      bytes("ab"),
+    );
+    expect(counters(db)).toMatchObject({ item_count: 1, item_bytes: 3 });
+  });
+
+  test("Should follow an upsert that replaces a value", () => {
+    const db = migrated();
+    const upsert = db.query(
+      `INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, 0, 1, 0)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    );
+    upsert.run(bytes("k"), bytes("short"));
+    upsert.run(bytes("k"), bytes("much longer"));
+    expect(counters(db)).toMatchObject({ item_count: 1, item_bytes: 12 });
+  });
+
+  test("Should subtract deleted items, down to zero after deleting them all", () => {
+    const db = migrated();
+    for (let index = 0; index < 50; index++) insert(db, `key${index}`, "v".repeat(index));
+    db.query("DELETE FROM items WHERE key = ?1").run(bytes("key10"));
+    const expected = db
+      .query("SELECT count(*) AS n, sum(length(key) + length(value)) AS b FROM items")
+      .get() as {
+      n: number;
+      b: number;
+    };
+    expect(counters(db)).toMatchObject({ item_count: expected.n, item_bytes: expected.b });
+    db.run("DELETE FROM items");
+    expect(counters(db)).toMatchObject({ item_count: 0, item_bytes: 0 });
+  });
+
+  test("Should roll the counters back with the transaction that changed them", () => {
+    const db = migrated();
+    insert(db, "kept", "1");
+    db.run("BEGIN");
+    insert(db, "undone", "22");
+    db.run("ROLLBACK");
+    expect(counters(db)).toMatchObject({ item_count: 1, item_bytes: 5 });
+  });
+});
+
+describe("indexes", () => {
+  /** The plan must seek in the key index, never scan the table. */
+  function plan(db: Database, sql: string): string {
+    const rows = db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[];
+    return rows.map((row) => row.detail).join("; ");
+  }
+
+  test("Should look keys up and walk key ranges through the key index", () => {
+    const db = migrated();
+    for (const sql of [
+      "SELECT value FROM items WHERE key = ?1",
+      "SELECT key, length(value) FROM items WHERE key > ?1 AND key < ?2 ORDER BY key LIMIT 10",
+      "SELECT key, flags FROM items WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT 10",
+    ]) {
+      const detail = plan(db, sql);
+      expect({ sql, detail }).toEqual({
+        sql,
+        detail: expect.stringMatching(/^SEARCH items USING (COVERING )?INDEX/),
+      });
+      expect(detail).not.toContain("SCAN");
+    }
+  });
+});
