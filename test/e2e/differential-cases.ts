@@ -12,14 +12,20 @@
 /** Closes the connection and continues the case on a new one. */
 export const RECONNECT = Symbol("reconnect");
 
+/** Waits before the next step (for timers the server may have started). */
+export interface Pause {
+  pauseMs: number;
+}
+
 /**
- * One write (or RECONNECT). A function sees the raw replies received so far
- * (to reuse a cas value).
+ * One write (or RECONNECT, or a Pause). A function sees the raw replies
+ * received so far (to reuse a cas value).
  */
 export type Step =
   | string
   | Uint8Array
   | typeof RECONNECT
+  | Pause
   | ((repliesSoFar: string) => string | Uint8Array);
 
 export interface DeliberateDifference {
@@ -523,6 +529,35 @@ export const DIFFERENTIAL_CASES: DifferentialCase[] = [
     steps: (k) => [`${set(`${k}a`, "v")}flush_all soon\r\nget ${k}a\r\n`],
   },
   {
+    name: "flush_all with a delay keeps the items until then",
+    steps: (k) => [`${set(`${k}a`, "v")}flush_all 100\r\n`, { pauseMs: 50 }, `get ${k}a\r\n`],
+  },
+  {
+    name: "flush_all with a Unix time far ahead keeps the items until then",
+    steps: (k) => [
+      `${set(`${k}a`, "v")}flush_all 2147483647\r\n`,
+      { pauseMs: 50 },
+      `get ${k}a\r\nflush_all 0\r\n`,
+    ],
+  },
+  {
+    name: "flush_all with a Unix time in the past flushes at once",
+    steps: (k) => [`${set(`${k}a`, "v")}flush_all 1000000000\r\nget ${k}a\r\n`],
+    deliberate: {
+      reason:
+        "parser.ts: a Unix time already past means now; memcached ignores a time before its own start, which means nothing for a server whose data outlives restarts (not yet in the README list)",
+      litecached: `STORED\r\nOK\r\nEND\r\n${V}`,
+    },
+  },
+  {
+    name: "flush_all with a negative delay flushes at once",
+    steps: (k) => [`${set(`${k}a`, "v")}flush_all -5\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "flush_all with noreply before its delay is an error",
+    steps: () => ["flush_all noreply 0\r\n"],
+  },
+  {
     name: "flush_all with too many arguments is an error",
     steps: () => ["flush_all 0 noreply extra\r\n"],
   },
@@ -692,6 +727,192 @@ export const DIFFERENTIAL_CASES: DifferentialCase[] = [
       reason: "README: items never expire (memcached treats a negative exptime as expired)",
       litecached: (k) => `STORED\r\nVALUE ${k}a 0 1\r\nv\r\nEND\r\n${V}`,
     },
+  },
+
+  // ---- numeric limits, as memcached's strtol/strtoul wrappers read them ----
+  {
+    name: "The largest 32-bit exptime is accepted",
+    steps: (k) => [`set ${k}a 0 2147483647 1\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "An exptime of 2^31 is accepted",
+    steps: (k) => [`set ${k}a 0 2147483648 1\r\nv\r\nget ${k}a\r\n`],
+    deliberate: {
+      reason: "README: items never expire (memcached reads 2^31 as a time long past)",
+      litecached: (k) => `STORED\r\nVALUE ${k}a 0 1\r\nv\r\nEND\r\n${V}`,
+    },
+  },
+  {
+    name: "A byte count of 2^31 is a client error and the data runs as a line",
+    steps: (k) => [`set ${k}a 0 0 2147483648\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "A byte count of 2^32 + 1 is read in 32 bits, as memcached does",
+    steps: (k) => [`set ${k}a 0 0 4294967297\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "A byte count of twenty nines is a client error",
+    steps: (k) => [`set ${k}a 0 0 99999999999999999999\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "A plus-signed byte count is accepted",
+    steps: (k) => [`set ${k}a 0 0 +1\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "A trailing space after a storage line is ignored",
+    steps: (k) => [`set ${k}a 0 0 1 \r\nv\r\nset ${k}b 0 0 1 noreply \r\nw\r\nget ${k}a ${k}b\r\n`],
+  },
+  {
+    name: "A CR inside a line is part of a token",
+    steps: (k) => [`${set(`${k}a`, "v")}get ${k}a\rb\r\nget ${k}a\r\r\n`],
+  },
+  {
+    name: "A storage line ending in CR CR LF is accepted",
+    steps: (k) => [`set ${k}a 0 0 1\r\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "touch with an exptime of 2^31 is accepted",
+    steps: (k) => [`${set(`${k}a`, "v")}touch ${k}a 2147483648\r\n`],
+  },
+  {
+    name: "touch with an exptime of twenty nines is a client error",
+    steps: (k) => [`touch ${k}a 99999999999999999999\r\n`],
+  },
+  {
+    name: "gat with an exptime of 2^31 returns the hits",
+    steps: (k) => [`${set(`${k}a`, "v")}gat 2147483648 ${k}a\r\n`],
+  },
+  {
+    name: "flush_all with a delay of twenty nines is a client error",
+    steps: () => ["flush_all 99999999999999999999\r\n"],
+  },
+  {
+    name: "verbosity with a huge or negative level is a client error",
+    steps: () => ["verbosity 99999999999999999999\r\nverbosity -1\r\nverbosity 1 2\r\n"],
+  },
+  {
+    name: "verbosity noreply alone is silent in memcached",
+    steps: () => ["verbosity noreply\r\n"],
+    deliberate: {
+      reason: "README: errors about a malformed line are sent despite noreply",
+      litecached: `CLIENT_ERROR bad command line format\r\n${V}`,
+    },
+  },
+  {
+    name: "cas with a unique of 2^64 is a client error",
+    steps: (k) => [`${set(`${k}a`, "1")}cas ${k}a 0 0 1 18446744073709551616\r\nv\r\n`],
+    deliberate: {
+      reason: "README: a malformed storage line skips its data block",
+      litecached: `STORED\r\nCLIENT_ERROR bad command line format\r\n${V}`,
+    },
+  },
+  {
+    name: "cas with a non-numeric unique and noreply",
+    steps: (k) => [`${set(`${k}a`, "1")}cas ${k}a 0 0 1 abc noreply\r\nv\r\nget ${k}a\r\n`],
+    deliberate: {
+      reason:
+        "README: errors about a malformed line are sent despite noreply, and its data block is skipped",
+      litecached: (k) =>
+        `STORED\r\nCLIENT_ERROR bad command line format\r\nVALUE ${k}a 0 1\r\n1\r\nEND\r\n${V}`,
+    },
+  },
+  {
+    name: "cas with a unique of zero answers EXISTS",
+    steps: (k) => [`${set(`${k}a`, "1")}cas ${k}a 0 0 1 0\r\nv\r\n`],
+  },
+  {
+    name: "cas with too many tokens is an error and its data runs as a line",
+    steps: (k) => [`cas ${k}a 0 0 1 1 noreply extra\r\nv\r\n`],
+  },
+  {
+    name: "incr by zero of a zero-padded value rewrites it padded",
+    steps: (k) => [`${set(`${k}a`, "00")}incr ${k}a 0\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "decr of a value with a leading space",
+    steps: (k) => [`${set(`${k}a`, " 1")}decr ${k}a 1\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "incr of a number followed by a space and more digits reads the first number",
+    steps: (k) => [`${set(`${k}a`, "1 2")}incr ${k}a 1\r\n`],
+  },
+  {
+    name: "incr of a number followed by a newline byte reads the number",
+    steps: (k) => [`${set(`${k}a`, "1\n")}incr ${k}a 1\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "incr of a plus-signed value reads the number",
+    steps: (k) => [`${set(`${k}a`, "+12")}incr ${k}a 1\r\n`],
+  },
+  {
+    name: "incr with a zero-padded delta reads it as decimal",
+    steps: (k) => [`${set(`${k}a`, "1")}incr ${k}a 00001\r\n`],
+  },
+  {
+    name: "incr with a delta of twenty nines is a client error",
+    steps: (k) => [`${set(`${k}a`, "1")}incr ${k}a 99999999999999999999\r\n`],
+  },
+  {
+    name: "incr with noreply and an extra token is an error",
+    steps: (k) => [`${set(`${k}a`, "1")}incr ${k}a 1 noreply extra\r\n`],
+  },
+  {
+    name: "decr with an extra token that is not noreply still runs",
+    steps: (k) => [`${set(`${k}a`, "1")}decr ${k}a 1 2\r\n`],
+  },
+  {
+    name: "delete with a hold time of 00 or +0 gets the usage error",
+    steps: (k) => [`delete ${k}a 00\r\ndelete ${k}a +0\r\ndelete ${k}a noreply 0\r\n`],
+  },
+  {
+    name: "Retrieval commands without keys are errors, gats with an exptime answers END",
+    steps: () => ["get \r\ngets  \r\ngats\r\ngats 0\r\n"],
+  },
+  {
+    name: "touch with noreply and an extra token is an error",
+    steps: (k) => [`touch ${k}a 1 noreply extra\r\n`],
+  },
+  {
+    name: "replace and prepend with noreply on a missing key are silent",
+    steps: (k) => [
+      `replace ${k}a 0 0 1 noreply\r\nv\r\nprepend ${k}a 0 0 1 noreply\r\nv\r\nget ${k}a\r\n`,
+    ],
+  },
+  {
+    name: "replace with noreply on an existing key stores silently",
+    steps: (k) => [`${set(`${k}a`, "v")}replace ${k}a 5 0 1 noreply\r\nw\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "stats reset and stats detail ignore extra tokens and spaces",
+    steps: () => ["stats reset extra\r\nstats  reset\r\nstats detail foo\r\n"],
+  },
+  {
+    name: "version and quit ignore extra tokens",
+    steps: () => ["version extra\r\nquit extra\r\n"],
+  },
+  {
+    name: "A storage line whose last token is HTTP/1.1 is a storage command",
+    steps: (k) => [`set ${k}a 0 0 1 HTTP/1.1\r\nv\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "An unknown command ending in HTTP/ without a version closes the connection",
+    steps: () => ["foo HTTP/\r\n"],
+  },
+  {
+    name: "An unknown command ending in lowercase http/1.1 is an error",
+    steps: () => ["foo http/1.1\r\n"],
+  },
+  {
+    name: "A line of only HTTP/1.1 is an error",
+    steps: () => ["HTTP/1.1\r\n"],
+  },
+  {
+    name: "A zero-length set with noreply stores an empty value",
+    steps: (k) => [`set ${k}a 0 0 0 noreply\r\n\r\nget ${k}a\r\n`],
+  },
+  {
+    name: "A zero-length set whose data is a command line is a bad data chunk",
+    steps: (k) => [`set ${k}a 0 0 0\r\nget ${k}a\r\n`],
   },
 
   // ---- bad data chunks ----

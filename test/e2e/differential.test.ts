@@ -16,6 +16,7 @@ import {
   DIFFERENTIAL_CASES,
   type DifferentialCase,
   ITEM_SIZE_LIMIT,
+  type Pause,
   RECONNECT,
   SENTINEL,
   type Step,
@@ -170,6 +171,10 @@ async function converse(port: number, testCase: DifferentialCase, k: string): Pr
         conversation = await Conversation.open(port);
         continue;
       }
+      if (typeof step === "object" && "pauseMs" in step) {
+        await Bun.sleep(step.pauseMs);
+        continue;
+      }
       const data = toBytes(resolveStep(step, raw));
       const sentinel = testCase.noSentinel ? new Uint8Array(0) : toBytes(SENTINEL);
       const expectedVersions =
@@ -191,7 +196,7 @@ async function closingRemark(conversation: Conversation): Promise<string> {
 }
 
 function resolveStep(
-  step: Exclude<Step, typeof RECONNECT>,
+  step: Exclude<Step, typeof RECONNECT | Pause>,
   repliesSoFar: string,
 ): string | Uint8Array {
   return typeof step === "function" ? step(repliesSoFar) : step;
