@@ -329,6 +329,11 @@ describe("connection limits", () => {
       expect(await first.readUntil("END\r\n")).toBe("STORED\r\nVALUE limit:a 0 1\r\n1\r\nEND\r\n");
       second.send("get limit:a\r\n");
       expect(await second.readUntil("END\r\n")).toBe("VALUE limit:a 0 1\r\n1\r\nEND\r\n");
+      // The turned-away connection is counted as rejected, not as open.
+      const counts = await stats(second);
+      expect(numberField(counts, "curr_connections")).toBe(2);
+      expect(numberField(counts, "rejected_connections")).toBe(1);
+      expect(numberField(counts, "max_connections")).toBe(2);
 
       // Once one leaves, a new connection is welcome again.
       first.close();
