@@ -85,7 +85,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     if (arg.startsWith("-") && arg !== "-") {
       const [flag, inlineValue] = splitFlag(arg);
       if (!VALUE_FLAGS.has(flag)) throw new ConfigError(`unknown option ${flag}`);
-      const value = inlineValue ?? args[++index];
+      const value = inlineValue ?? takeValue(args, ++index);
       if (value === undefined) throw new ConfigError(`${flag} needs a value`);
       applyFlag(config, flag as ValueFlag, value);
       continue;
@@ -99,6 +99,15 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   }
   if (config.databasePath === undefined) throw new ConfigError("missing the database path");
   return { kind: "run", config: { ...config, databasePath: config.databasePath } };
+}
+
+/**
+ * The argument after a flag, unless it is another flag: `--host --port 1`
+ * lacks a host, it does not listen on "--port".
+ */
+function takeValue(args: readonly string[], index: number): string | undefined {
+  const value = args[index];
+  return value?.startsWith("--") ? undefined : value;
 }
 
 function splitFlag(arg: string): [string, string | undefined] {
