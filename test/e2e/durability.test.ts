@@ -320,13 +320,15 @@ function allowedStates(before: KeyState, operations: Operation[]): KeyState[] {
 
 describe("kill -9", () => {
   test(
-    "Should keep every acknowledged write and an intact file when killed at random moments",
+    "Should keep every acknowledged write, fresh cas values and an intact file when killed at random moments",
     async () => {
       const random = randomGenerator(SEED + 1);
       const databasePath = join(temporaryDirectory(), "database.sqlite");
       const allKeys = Array.from({ length: WRITERS }, (_, writer) => writerKeys(writer)).flat();
       let known = new Map<string, KeyState>(allKeys.map((key) => [key, null]));
       let history = new Map<string, Operation[]>();
+      let knownCas = new Map<string, bigint>();
+      let maxCasSeen = 0n;
       const sequences = Array.from({ length: WRITERS }, (_, writer) => writer * 1_000_000_000);
       let acknowledgedWrites = 0;
       let keyStatesChecked = 0;
@@ -336,10 +338,12 @@ describe("kill -9", () => {
       const verify = async (trial: number): Promise<RunningServer> => {
         const server = await startServer({ databasePath });
         const client = await TextProtocolClient.connect(server.port);
-        const found = await client.get(allKeys);
+        const found = await client.gets(allKeys);
         client.close();
         const failures: string[] = [];
         const next = new Map<string, KeyState>();
+        const nextCas = new Map<string, bigint>();
+        let nextMaxCas = maxCasSeen;
         for (const key of allKeys) {
           const item = found.get(key);
           const actual: KeyState =
@@ -350,16 +354,27 @@ describe("kill -9", () => {
               `${key}: found ${describeState(actual)}, allowed ${allowed.map(describeState).join(" | ")}`,
             );
           }
+          if (item?.cas !== undefined) {
+            // An unchanged item keeps its cas; a changed one has a cas never handed out before.
+            const unchanged = item.cas === knownCas.get(key);
+            if (unchanged ? !sameState(known.get(key) ?? null, actual) : item.cas <= maxCasSeen) {
+              failures.push(`${key}: cas ${item.cas} reused (highest before: ${maxCasSeen})`);
+            }
+            nextCas.set(key, item.cas);
+            if (item.cas > nextMaxCas) nextMaxCas = item.cas;
+          }
           next.set(key, actual);
           keyStatesChecked++;
         }
         if (failures.length > 0) {
           await server.kill();
           throw new Error(
-            `after kill -9 trial ${trial} (seed ${SEED}): ${failures.length} keys lost acknowledged writes:\n${failures.slice(0, 10).join("\n")}`,
+            `after kill -9 trial ${trial} (seed ${SEED}): ${failures.length} keys wrong:\n${failures.slice(0, 10).join("\n")}`,
           );
         }
         known = next;
+        knownCas = nextCas;
+        maxCasSeen = nextMaxCas;
         return server;
       };
 
