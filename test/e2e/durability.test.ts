@@ -150,6 +150,56 @@ describe("restart persistence", () => {
   });
 });
 
+describe("other ways to stop", () => {
+  test("Should exit 0 on SIGINT and keep what was written", async () => {
+    const databasePath = join(temporaryDirectory(), "database.sqlite");
+    let server = await startServer({ databasePath });
+    let client = await TextProtocolClient.connect(server.port);
+    expect(await client.set("sigint:key", "kept", 3)).toBe("STORED");
+    client.close();
+    server.process.kill("SIGINT");
+    expect(await server.process.exited).toBe(0);
+
+    server = await startServer({ databasePath });
+    try {
+      client = await TextProtocolClient.connect(server.port);
+      const item = (await client.get(["sigint:key"])).get("sigint:key");
+      expect(item === undefined ? undefined : toLatin1(item.value)).toBe("kept");
+      expect(item?.flags).toBe(3);
+      client.close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  test("Should keep acknowledged writes with --sync full after kill -9", async () => {
+    const databasePath = join(temporaryDirectory(), "database.sqlite");
+    let server = await startServer({ databasePath, extraArgs: ["--sync", "full"] });
+    let client = await TextProtocolClient.connect(server.port);
+    const writes = Array.from({ length: 500 }, (_, index) =>
+      client.set(`full:${index}`, `value ${index}`),
+    );
+    expect(new Set(await Promise.all(writes))).toEqual(new Set(["STORED"]));
+    client.close();
+    await server.kill();
+    expect(integrityCheck(databasePath)).toBe("ok");
+
+    server = await startServer({ databasePath });
+    try {
+      client = await TextProtocolClient.connect(server.port);
+      const keys = Array.from({ length: 500 }, (_, index) => `full:${index}`);
+      const found = await getAll(client, keys);
+      expect(found.size).toBe(500);
+      for (const [index, key] of keys.entries()) {
+        expect(toLatin1((found.get(key) as Item).value)).toBe(`value ${index}`);
+      }
+      client.close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
+
 describe("SIGTERM under load", () => {
   test("Should exit 0 within seconds while clients write, keeping every acknowledged write", async () => {
     const databasePath = join(temporaryDirectory(), "database.sqlite");
