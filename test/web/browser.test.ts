@@ -240,10 +240,8 @@ describe("The monitor page in Chromium", () => {
     await page.evaluate(() => {
       (window as unknown as { notReloaded: boolean }).notReloaded = true;
     });
-    const itemsBefore = await page
-      .locator(".stat", { hasText: "Items" })
-      .locator("dd")
-      .textContent();
+    const itemsBefore =
+      (await page.locator(".stat", { hasText: "Items" }).locator("dd").textContent()) ?? "";
 
     await setKey("live:arrived", "hello from memcached");
     await toggle("live:arrived").waitFor({ timeout: 5000 });
