@@ -207,7 +207,7 @@ function resolveStep(
  * numbers. Each distinct cas becomes <casN> in order of first appearance,
  * so "same cas" and "new cas" still have to match.
  */
-export function normalise(reply: string): string {
+function normalise(reply: string): string {
   const casNames = new Map<string, string>();
   let output = "";
   let position = 0;
