@@ -49,6 +49,8 @@ let page: Page;
 let base: string;
 const requestedUrls: string[] = [];
 const dialogs: string[] = [];
+/** Console errors and uncaught exceptions, CSP violations among them. */
+const pageErrors: string[] = [];
 
 async function setKey(key: string, value: string | Uint8Array, flags = 0): Promise<void> {
   const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
@@ -100,6 +102,10 @@ beforeAll(async () => {
   );
   context.on("request", (request) => requestedUrls.push(request.url()));
   page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (message) => {
+    if (message.type() === "error") pageErrors.push(message.text());
+  });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -279,6 +285,10 @@ describe("The monitor page in Chromium", () => {
     await page.locator('a[rel="prev"]').click();
     await page.waitForSelector('#live-status[data-state="live"]');
     expect((await page.locator(".key-label").allTextContents())[0]).toBe("page:000");
+  });
+
+  test("Should run without script errors or CSP violations", () => {
+    expect(pageErrors).toEqual([]);
   });
 
   test("Should never send a request anywhere but this server", () => {

@@ -169,3 +169,34 @@ describe("GET /api/events", () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe("GET /api/events over a real HTTP server", () => {
+  test("Should free a stream's place when the browser disconnects", async () => {
+    current = createTestApp({ maxEventClients: 1 });
+    const web = current;
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: web.app.fetch });
+    try {
+      // The app answers only to its own Host; send the one it was configured with.
+      const open = async (signal?: AbortSignal) =>
+        await fetch(`http://127.0.0.1:${server.port}/api/events`, {
+          headers: { host: OWN_HOST },
+          signal,
+        });
+      const controller = new AbortController();
+      const first = await open(controller.signal);
+      expect(first.status).toBe(200);
+      expect((await open()).status).toBe(503);
+      controller.abort();
+      let status = 503;
+      for (let attempt = 0; attempt < 50 && status === 503; attempt++) {
+        await Bun.sleep(50);
+        const again = await open();
+        status = again.status;
+        await again.body?.cancel();
+      }
+      expect(status).toBe(200);
+    } finally {
+      server.stop(true);
+    }
+  });
+});

@@ -47,7 +47,7 @@ export function MonitorPage(props: MonitorPageProps) {
               </ul>
               <ul>
                 <li>
-                  <span id="live-status" class="live-status" data-state="static">
+                  <span id="live-status" class="live-status" data-state="static" role="status">
                     not live
                   </span>
                 </li>
