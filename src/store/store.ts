@@ -8,6 +8,8 @@
  * Callers must not acknowledge a write before `whenDurable` calls them back.
  */
 import { Database, type Statement } from "bun:sqlite";
+import { accessSync, constants, existsSync, statfsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { SyncMode } from "../config.ts";
 import { migrate } from "./schema.ts";
 
@@ -371,7 +373,7 @@ function openDatabase(path: string, options: StoreOptions): Database {
   try {
     db = new Database(path, { create: true, readwrite: true, strict: true });
   } catch (error) {
-    throw new DatabaseOpenError(`cannot open ${path}: ${describe(error)}`);
+    throw new DatabaseOpenError(`cannot open ${path}: ${describeOpenFailure(path, error)}`);
   }
   try {
     // Read the header before anything can write: a file that is not an
@@ -401,7 +403,7 @@ function openDatabase(path: string, options: StoreOptions): Database {
         `${path} is in use by another process, such as another litecached (${describe(error)})`,
       );
     }
-    throw new DatabaseOpenError(`cannot use ${path}: ${describe(error)}`);
+    throw new DatabaseOpenError(`cannot use ${path}: ${describeOpenFailure(path, error)}`);
   }
   return db;
 }
@@ -555,6 +557,40 @@ function isBusy(error: unknown): boolean {
   return (
     typeof error === "object" && error !== null && "code" in error && error.code === "SQLITE_BUSY"
   );
+}
+
+/**
+ * SQLite names the usual reasons a database cannot be opened vaguely
+ * ("unable to open database file", "disk I/O error"); say which it is.
+ * The folder matters too: the write-ahead log is a file beside the database.
+ */
+function describeOpenFailure(path: string, error: unknown): string {
+  const folder = dirname(resolve(path));
+  const problem =
+    notWritable(folder, "its folder") ??
+    (existsSync(path) ? notWritable(path, "the file") : undefined) ??
+    (isDiskFull(folder) ? "the disk is full" : undefined);
+  return problem === undefined ? describe(error) : `${problem} (${describe(error)})`;
+}
+
+function notWritable(path: string, what: string): string | undefined {
+  try {
+    accessSync(path, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "EROFS") return `${what} is on a read-only file system`;
+    if (code === "EACCES" || code === "EPERM") return `${what} is not writable`;
+    return undefined;
+  }
+}
+
+function isDiskFull(folder: string): boolean {
+  try {
+    return statfsSync(folder).bavail === 0;
+  } catch {
+    return false;
+  }
 }
 
 function describe(error: unknown): string {
