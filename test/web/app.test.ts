@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { networkInterfaces } from "node:os";
 import type { ErrorJson, ItemJson, KeyPageJson, StatsJson } from "../../src/web/api-types.ts";
 import { bytes, createTestApp, HTTP_PORT, OWN_HOST, type TestApp } from "./support.ts";
 
@@ -440,6 +441,20 @@ describe("Host check", () => {
     ]) {
       expect((await web.get("/healthz", { host })).status).toBe(200);
     }
+  });
+
+  test("Should accept the machine's own addresses when listening on every interface", async () => {
+    const web = setup({ host: "0.0.0.0" });
+    const addresses = Object.values(networkInterfaces())
+      .flat()
+      .filter((address) => address?.family === "IPv4")
+      .map((address) => address?.address);
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const address of addresses) {
+      expect((await web.get("/healthz", { host: `${address}:${HTTP_PORT}` })).status).toBe(200);
+    }
+    expect((await web.get("/healthz", { host: `0.0.0.0:${HTTP_PORT}` })).status).toBe(403);
+    expect((await web.get("/healthz", { host: `attacker.example:${HTTP_PORT}` })).status).toBe(403);
   });
 
   test("Should accept an IPv6 listen address in brackets", async () => {
