@@ -230,8 +230,13 @@ export class MemcachedServer {
     connection.waitingForCommit = true;
     this.store.whenDurable((failure) => {
       connection.waitingForCommit = false;
-      if (failure === undefined) connection.replies.confirmAcknowledgements();
-      else connection.replies.replaceAcknowledgements(storageFailureReply(failure));
+      if (failure === undefined) {
+        connection.replies.confirmAcknowledgements();
+      } else {
+        // A failed commit (disk full) is the operator's business too, not only the client's.
+        logStorageError(failure);
+        connection.replies.replaceAcknowledgements(storageFailureReply(failure));
+      }
       this.send(socket);
     });
   }
