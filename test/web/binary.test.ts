@@ -12,6 +12,7 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -31,6 +32,7 @@ const BUILD_TIMEOUT_MS = 300_000;
 const OLD_TIME = new Date(Date.now() - 2 * 86_400_000);
 const CONFIG_FILES = ["bunfig.toml", ".env", "tsconfig.json", "package.json"] as const;
 
+let buildFolder: string;
 let folder: string;
 let binary: string;
 let server: RunningServer | undefined;
@@ -47,7 +49,7 @@ function run(command: string[], cwd: string) {
 const accessTime = (name: string) => statSync(join(folder, name)).atimeMs;
 
 beforeAll(async () => {
-  const buildFolder = temporaryDirectory("litecached-build-");
+  buildFolder = temporaryDirectory("litecached-build-");
   const built = join(buildFolder, "litecached");
   const build = Bun.spawn(
     [process.execPath, join(REPOSITORY_ROOT, "build.ts"), "--outfile", built],
@@ -82,6 +84,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  // Two copies of a 100 MiB executable per run: do not leave them behind.
+  for (const path of [buildFolder, folder]) {
+    if (path !== undefined) rmSync(path, { recursive: true, force: true });
+  }
 });
 
 describe("The compiled binary", () => {

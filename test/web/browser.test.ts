@@ -6,7 +6,7 @@
  * (`npm run screenshot`), so test runs do not rewrite a committed file.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -45,6 +45,7 @@ const BINARY_VALUE = Uint8Array.from([
 let server: RunningServer;
 let memcached: RawClient;
 let context: BrowserContext;
+const profileFolder = mkdtempSync(join(tmpdir(), "litecached-chromium-"));
 let page: Page;
 let base: string;
 const requestedUrls: string[] = [];
@@ -91,15 +92,12 @@ beforeAll(async () => {
   );
   await memcached.readUntil("END\r\n");
 
-  context = await chromium.launchPersistentContext(
-    mkdtempSync(join(tmpdir(), "litecached-chromium-")),
-    {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-    },
-  );
+  context = await chromium.launchPersistentContext(profileFolder, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
+  });
   context.on("request", (request) => requestedUrls.push(request.url()));
   page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (message) => {
@@ -116,6 +114,7 @@ afterAll(async () => {
   await context?.close();
   memcached?.close();
   await server?.stop();
+  rmSync(profileFolder, { recursive: true, force: true });
 });
 
 describe("The monitor page in Chromium", () => {
