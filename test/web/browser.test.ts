@@ -23,10 +23,11 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
-const SCREENSHOT_PATH =
-  process.env.UPDATE_SCREENSHOT === "1"
-    ? join(REPOSITORY_ROOT, "docs", "monitor.png")
-    : join(mkdtempSync(join(tmpdir(), "litecached-screenshot-")), "monitor.png");
+const UPDATE_SCREENSHOT = process.env.UPDATE_SCREENSHOT === "1";
+const screenshotFolder = UPDATE_SCREENSHOT
+  ? join(REPOSITORY_ROOT, "docs")
+  : mkdtempSync(join(tmpdir(), "litecached-screenshot-"));
+const SCREENSHOT_PATH = join(screenshotFolder, "monitor.png");
 
 const PROFILE_JSON = JSON.stringify({
   id: 1001,
@@ -115,6 +116,7 @@ afterAll(async () => {
   memcached?.close();
   await server?.stop();
   rmSync(profileFolder, { recursive: true, force: true });
+  if (!UPDATE_SCREENSHOT) rmSync(screenshotFolder, { recursive: true, force: true });
 });
 
 describe("The monitor page in Chromium", () => {
