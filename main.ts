@@ -71,10 +71,6 @@ function main(): void {
     fail(listenError(error, "HTTP", config.httpPort), 1);
   }
 
-  console.log(
-    `litecached ${VERSION}: ${config.databasePath}, memcached on ${config.host}:${config.port}, monitor on http://${config.host}:${config.httpPort}/`,
-  );
-
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -88,6 +84,12 @@ function main(): void {
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+
+  // Announced only once the signal handlers are in place: whoever waits for
+  // this line may stop the server at once, and must get a clean stop.
+  console.log(
+    `litecached ${VERSION}: ${config.databasePath}, memcached on ${config.host}:${config.port}, monitor on http://${config.host}:${config.httpPort}/`,
+  );
 }
 
 main();
