@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The monitor's Hono app: the key browser page on /, the JSON API under
  * /api, the event stream, /metrics and /healthz. Every response carries the

@@ -292,3 +292,22 @@ describe("busy ports", () => {
     }
   });
 });
+
+describe("the working folder", () => {
+  test("Should serve the monitor page and its script when started from another folder", async () => {
+    const server = await startServer({ cwd: temporaryDirectory() });
+    try {
+      const origin = `http://127.0.0.1:${server.httpPort}`;
+      const page = await fetch(`${origin}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const script = /<script type="module" src="([^"]+)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(`${origin}${script}`);
+      expect(asset.status).toBe(200);
+      expect((await asset.text()).length).toBeGreaterThan(1000);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+/** @jsxImportSource hono/jsx */
 /**
  * The monitor page, rendered on the server with hono/jsx: stats header,
  * prefix search, one page of keys with their values hidden, and links to
