@@ -3,6 +3,14 @@
  */
 import type { Socket } from "bun";
 
+/**
+ * One character per byte. Not TextDecoder("latin1"): the Encoding standard
+ * maps that label to windows-1252, which changes bytes 0x80-0x9f.
+ */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
 export class RawClient {
   private received = new Uint8Array(0);
   private waiters: Array<() => void> = [];
@@ -82,11 +90,11 @@ export class RawClient {
   }
 
   private take(): string {
-    return new TextDecoder("latin1").decode(this.takeBytes());
+    return latin1(this.takeBytes());
   }
 
   private text(): string {
-    return new TextDecoder("latin1").decode(this.received);
+    return latin1(this.received);
   }
 
   private append(chunk: Uint8Array): void {
