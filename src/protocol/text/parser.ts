@@ -452,7 +452,9 @@ export class TextParser {
   private parseDelete(tokens: Tokens): Request {
     const count = tokens.length / 2;
     if (count < 2 || count > 4) return { kind: "invalid", reply: Reply.ERROR };
-    const noreply = this.endsWithNoreply(tokens);
+    // As memcached: only a token after the key can be noreply ("delete
+    // noreply" deletes the key "noreply", and answers).
+    const noreply = count > 2 && this.endsWithNoreply(tokens);
     if (count > 2) {
       const holdIsZero = this.tokenEquals(tokens, 2, "0");
       const valid =
