@@ -248,6 +248,7 @@ const WELL_FORMED: Case[] = [
   when("delete with a zero hold time", "delete k 0\r\n", del("k")),
   when("delete with noreply", "delete k noreply\r\n", del("k", true)),
   when("delete with a zero hold time and noreply", "delete k 0 noreply\r\n", del("k", true)),
+  when("delete of a key named noreply", "delete noreply\r\n", del("noreply")),
   when("incr", "incr n 1\r\n", delta("incr", "n", 1n)),
   when(
     "incr by the largest delta",
