@@ -499,18 +499,22 @@ export class TextParser {
     if (count === (noreply ? 2 : 1)) return { kind: "flush_all", delaySeconds: 0, noreply };
     const delay = parseInt32(this.token(tokens, 1));
     if (delay === undefined) return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
-    return { kind: "flush_all", delaySeconds: this.secondsUntil(delay), noreply };
+    return { kind: "flush_all", delaySeconds: this.flushDelay(delay), noreply };
   }
 
   /**
-   * As memcached's realtime(): an exptime over 30 days is a Unix time, not a
-   * delay. A time already past means now (memcached ignores one from before
-   * its own start, which a restartable server has no use for).
+   * Seconds until a flush_all takes effect, as memcached times it. Its
+   * realtime() reads an exptime over 30 days as a Unix time, not a delay (a
+   * time already past means now; memcached ignores one from before its own
+   * start, which a restartable server has no use for). It then flushes
+   * everything stored up to one second before that time, so "flush_all 1"
+   * empties the cache at once.
    */
-  private secondsUntil(exptime: number): number {
+  private flushDelay(exptime: number): number {
     if (exptime <= 0) return 0;
-    if (exptime <= REALTIME_MAXDELTA) return exptime;
-    return Math.max(0, exptime - Math.floor(this.now() / 1000));
+    const seconds =
+      exptime <= REALTIME_MAXDELTA ? exptime : exptime - Math.floor(this.now() / 1000);
+    return Math.max(0, seconds - 1);
   }
 
   private parseVerbosity(tokens: Tokens): Request {
