@@ -260,8 +260,8 @@ const WELL_FORMED: Case[] = [
   when("touch with noreply", "touch k -1 noreply\r\n", touch("k", true)),
   when("flush_all", "flush_all\r\n", flushAll(0)),
   when("flush_all with noreply", "flush_all noreply\r\n", flushAll(0, true)),
-  when("flush_all with a delay", "flush_all 10\r\n", flushAll(10)),
-  when("flush_all with a delay and noreply", "flush_all 10 noreply\r\n", flushAll(10, true)),
+  when("flush_all with a delay", "flush_all 10\r\n", flushAll(9)),
+  when("flush_all with a delay and noreply", "flush_all 10 noreply\r\n", flushAll(9, true)),
   when("verbosity", "verbosity 1\r\n", verbosity()),
   when("verbosity with noreply", "verbosity 1 noreply\r\n", verbosity(true)),
   when("stats", "stats\r\n", stats()),
@@ -585,7 +585,7 @@ describe("TextParser: lenient forms", () => {
   const cases: Case[] = [
     when("extra tokens after touch", "touch a 0 extra\r\n", touch("a")),
     when("extra tokens after incr", "incr a 1 extra\r\n", delta("incr", "a", 1n)),
-    when("a second flush_all argument that is not noreply", "flush_all 1 2\r\n", flushAll(1)),
+    when("a second flush_all argument that is not noreply", "flush_all 3 2\r\n", flushAll(2)),
     when("a second verbosity argument that is not noreply", "verbosity 1 2\r\n", verbosity()),
     when("arguments after version", "version x\r\n", version),
     when("arguments after quit", "quit now\r\n", quit),
@@ -603,17 +603,22 @@ describe("TextParser: lenient forms", () => {
 
 // ---- flush_all delays ----
 
+// memcached flushes what was stored up to one second before the time it is
+// given, so every delay is one second shorter than written.
 describe("TextParser: flush_all delays", () => {
   const nowSeconds = NOW_MS / 1000;
   const cases: Case[] = [
     when("a negative delay as no delay", "flush_all -1\r\n", flushAll(0)),
-    when("a delay of 30 days as relative", "flush_all 2592000\r\n", flushAll(2592000)),
-    when("a delay over 30 days as a Unix time", `flush_all ${nowSeconds + 60}\r\n`, flushAll(60)),
+    when("a delay of 1 second as no delay, as memcached does", "flush_all 1\r\n", flushAll(0)),
+    when("a delay of 2 seconds as 1", "flush_all 2\r\n", flushAll(1)),
+    when("a delay of 30 days as relative", "flush_all 2592000\r\n", flushAll(2591999)),
+    when("a delay over 30 days as a Unix time", `flush_all ${nowSeconds + 60}\r\n`, flushAll(59)),
     when("a Unix time in the past as no delay", `flush_all ${nowSeconds - 60}\r\n`, flushAll(0)),
+    when("the current Unix time as no delay", `flush_all ${nowSeconds}\r\n`, flushAll(0)),
     when(
       "a delay kept in 32 bits as memcached does (2^32 + 5 is 5)",
       "flush_all 4294967301\r\n",
-      flushAll(5),
+      flushAll(4),
     ),
     when(
       "a delay that is negative in 32 bits as no delay",
