@@ -17,8 +17,12 @@ const STATS_INTERVAL_MS = 1000;
 const RESYNC_INTERVAL_MS = 1000;
 /** Coalesced keys one client may have waiting before it is told to resync. */
 const MAX_PENDING_KEYS = 500;
-/** Unsent events after which a client that does not read is dropped. */
-const MAX_QUEUED_EVENTS = 200;
+/**
+ * Unsent bytes after which a client that does not read is dropped. Counted
+ * in bytes, not events: one `changes` event may carry 500 long keys (some
+ * 400 KB), so a count would let each stalled client hold tens of megabytes.
+ */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 /** Tells EventSource how soon to reconnect after the stream breaks. */
 const RECONNECT_MS = 2000;
 
@@ -81,7 +85,7 @@ export class ChangeFeed {
           if (client) this.remove(client);
         },
       },
-      { highWaterMark: 1 },
+      new ByteLengthQueuingStrategy({ highWaterMark: 1 }),
     );
   }
 
@@ -160,8 +164,8 @@ export class ChangeFeed {
   }
 
   private send(client: Client, event: Uint8Array): void {
-    const queued = -(client.controller.desiredSize ?? 0);
-    if (queued > MAX_QUEUED_EVENTS) {
+    const queuedBytes = 1 - (client.controller.desiredSize ?? 0);
+    if (queuedBytes > MAX_QUEUED_BYTES) {
       this.remove(client);
       client.controller.error(new Error("event stream client is not reading"));
       return;
