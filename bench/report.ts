@@ -53,6 +53,8 @@ export interface ReportContext {
   wallSeconds: number;
   othersCpuSeconds: number;
   loadAverageAtStart: string;
+  /** Median share of each memaslap run that each server waited for its CPU. */
+  serverCpuWait: { memcached: number; litecached: number };
   /** Free text from --note. */
   note: string | undefined;
   /** Bullet points on how each row was measured. */
@@ -73,7 +75,7 @@ export function resultsMarkdown(rows: readonly Row[], context: ReportContext): s
     "",
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${formatNumber(machine.memoryMiB / 1024, 1)} GiB memory, Linux ${machine.kernel}.`,
     `- Versions: Bun ${versions.bun}, memcached ${versions.memcached}, SQLite ${versions.sqlite}, memaslap from ${versions.memaslap}.`,
-    `- Load average at start: ${context.loadAverageAtStart}. ${shared}`,
+    `- Load average at start: ${context.loadAverageAtStart}. ${shared} During the memaslap runs the servers were runnable but waiting for CPU 0 a median ${formatPercent(context.serverCpuWait.memcached)} (memcached) and ${formatPercent(context.serverCpuWait.litecached)} (litecached) of the time.`,
     ...(context.note === undefined ? [] : [`- Note: ${context.note}`]),
     "",
     markdownTable(rows),
@@ -107,6 +109,7 @@ export function formatMillis(ms: number): string {
 }
 
 export function formatMicros(micros: number): string {
+  if (micros < 10) return `${formatNumber(micros, 1)} µs`;
   return micros < 1000 ? `${formatNumber(micros)} µs` : formatMillis(micros / 1000);
 }
 

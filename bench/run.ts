@@ -28,6 +28,7 @@ import {
   formatMicros,
   formatMillis,
   formatNumber,
+  formatPercent,
   formatRate,
   formatRatio,
   type Row,
@@ -189,35 +190,62 @@ async function alternate<T>(
   return results;
 }
 
+interface MemaslapRound {
+  perSecond: number;
+  /** Server CPU time per operation (per key fetched, for multigets). */
+  cpuMicrosPerOp: number;
+}
+
+/** Share of each memaslap run that a server spent runnable but waiting for its CPU. */
+const cpuWaitShares: Record<RunningServer["name"], number[]> = { memcached: [], litecached: [] };
+
 async function memaslapWorkload(
   name: string,
   load: MemaslapLoad,
   unit: string,
   minimumRatio: number | undefined,
-): Promise<Row> {
+): Promise<Row[]> {
   const databasePath = freshDatabasePath();
-  const perSecond = (result: Awaited<ReturnType<typeof runMemaslap>>): number =>
-    load.keysPerGet > 1 ? result.gets / result.seconds : result.opsPerSecond;
+  const multiget = load.keysPerGet > 1;
   const results = await alternate(
     profile.rounds,
     async () => [await memcached(), await litecached(databasePath)],
-    async (server) => {
+    async (server): Promise<MemaslapRound> => {
+      const before = server.schedStat();
       const result = await runMemaslap(server.port, load, profile.seconds);
+      const after = server.schedStat();
+      const perSecond = multiget ? result.gets / result.seconds : result.opsPerSecond;
+      const cpuMicrosPerOp =
+        (after.cpuNs - before.cpuNs) / 1000 / (multiget ? result.gets : result.ops);
+      const waitShare = (after.waitNs - before.waitNs) / (result.seconds * 1e9);
+      cpuWaitShares[server.name].push(waitShare);
       log(
-        `${name}: ${server.name} ${formatRate(perSecond(result), unit)} (${result.gets} gets, ${result.sets} sets, ${result.getMisses} misses)`,
+        `${name}: ${server.name} ${formatRate(perSecond, unit)}, ${formatMicros(cpuMicrosPerOp)} CPU per ${multiget ? "key" : "op"}, waited for CPU ${formatPercent(waitShare)} (${result.gets} gets, ${result.sets} sets, ${result.getMisses} misses)`,
       );
-      return result;
+      return { perSecond, cpuMicrosPerOp };
     },
     true,
   );
   removeDatabase(databasePath);
-  return throughputRow(
-    name,
-    median(results.memcached.map(perSecond)),
-    median(results.litecached.map(perSecond)),
-    unit,
-    minimumRatio,
-  );
+  const memcachedCpu = median(results.memcached.map((round) => round.cpuMicrosPerOp));
+  const litecachedCpu = median(results.litecached.map((round) => round.cpuMicrosPerOp));
+  return [
+    throughputRow(
+      name,
+      median(results.memcached.map((round) => round.perSecond)),
+      median(results.litecached.map((round) => round.perSecond)),
+      unit,
+      minimumRatio,
+    ),
+    {
+      workload: `  server CPU per ${multiget ? "key" : "op"}`,
+      memcached: formatMicros(memcachedCpu),
+      litecached: formatMicros(litecachedCpu),
+      ratio: formatRatio(litecachedCpu / memcachedCpu),
+      target: "",
+      verdict: "",
+    },
+  ];
 }
 
 async function pipelinedWorkload(): Promise<Row[]> {
@@ -421,31 +449,31 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   rows.push(
-    await memaslapWorkload(
+    ...(await memaslapWorkload(
       "90% get / 10% set",
       { ...baseLoad, setShare: 0.1 },
       "ops",
       TARGETS.mix90,
-    ),
+    )),
   );
   rows.push(
-    await memaslapWorkload(
+    ...(await memaslapWorkload(
       "50% get / 50% set",
       { ...baseLoad, setShare: 0.5 },
       "ops",
       TARGETS.mix50,
-    ),
+    )),
   );
   rows.push(
-    await memaslapWorkload(
+    ...(await memaslapWorkload(
       `multiget of ${MULTIGET_KEYS} keys`,
       { ...baseLoad, setShare: 0, keysPerGet: MULTIGET_KEYS, windowSize: "1k" },
       "keys",
       undefined,
-    ),
+    )),
   );
   method.unshift(
-    `Throughput: memaslap (\`memcaslap\`, pinned to CPU 1) with ${CONNECTIONS} connections, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, ${profile.seconds} s per run, ${profile.rounds} rounds per server alternating which goes first, median shown. Servers are pinned to CPU 0: \`memcached -t 1 -U 0 -l 127.0.0.1 -m ${MEMCACHED_MEMORY_MIB}\` and \`bun main.ts\` on a fresh database (synchronous=NORMAL: every STORED is after its group commit). Multiget: get-only with --division=${MULTIGET_KEYS}; memaslap first stores its 32×1k window objects inside the timed run; the figure is keys fetched per second.`,
+    `Throughput: memaslap (\`memcaslap\`, pinned to CPU 1) with ${CONNECTIONS} connections, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, ${profile.seconds} s per run, ${profile.rounds} rounds per server alternating which goes first, median shown. Servers are pinned to CPU 0: \`memcached -t 1 -U 0 -l 127.0.0.1 -m ${MEMCACHED_MEMORY_MIB}\` and \`bun main.ts\` on a fresh database (synchronous=NORMAL: every STORED is after its group commit). Multiget: get-only with --division=${MULTIGET_KEYS}; memaslap first stores its 32×1k window objects inside the timed run; the figure is keys fetched per second. "Server CPU per op" is the server's CPU time during the run (all its threads, from /proc/<pid>/task/*/schedstat) divided by the operations memaslap counted: unlike throughput it barely changes when other processes take CPU time, so its ratio is the steadier one on a shared machine.`,
   );
   rows.push(...(await pipelinedWorkload()));
   rows.push(...(await seededWorkloads()));
@@ -454,7 +482,7 @@ async function main(): Promise<void> {
   const table = textTable(rows);
   console.log(`\n${table}\n`);
   console.log(
-    `took ${formatDuration(account.wallSeconds)}; other processes used ${formatNumber(account.othersCpuSeconds, 0)} CPU-seconds meanwhile`,
+    `took ${formatDuration(account.wallSeconds)}; other processes used ${formatNumber(account.othersCpuSeconds, 0)} CPU-seconds meanwhile; servers waited for their CPU a median ${formatPercent(median(cpuWaitShares.memcached))} (memcached), ${formatPercent(median(cpuWaitShares.litecached))} (litecached) of each memaslap run`,
   );
   if (options.quick) {
     console.log("quick run: bench/RESULTS.md left as it was");
@@ -470,6 +498,10 @@ async function main(): Promise<void> {
       wallSeconds: account.wallSeconds,
       othersCpuSeconds: account.othersCpuSeconds,
       loadAverageAtStart,
+      serverCpuWait: {
+        memcached: median(cpuWaitShares.memcached),
+        litecached: median(cpuWaitShares.litecached),
+      },
       note: options.note,
       method,
     }),

@@ -3,7 +3,7 @@
  * Debian's memcached with one worker thread, and litecached (bun main.ts)
  * on its own database file. Both listen on free ports on 127.0.0.1.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "../test/support/ports.ts";
@@ -24,6 +24,11 @@ export const MEMCACHED_MEMORY_MIB = 2048;
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
+export interface SchedStat {
+  cpuNs: number;
+  waitNs: number;
+}
+
 export interface RunningServer {
   name: "memcached" | "litecached";
   port: number;
@@ -36,6 +41,8 @@ export interface RunningServer {
   peakRssBytes(): number;
   /** Current resident set size (VmRSS), in bytes. */
   rssBytes(): number;
+  /** Nanoseconds all its threads spent on a CPU, and waiting for one (/proc schedstat). */
+  schedStat(): SchedStat;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
 }
@@ -118,6 +125,7 @@ function serverHandle(
     readyMs,
     peakRssBytes: () => statusField("VmHWM"),
     rssBytes: () => statusField("VmRSS"),
+    schedStat: () => schedStat(child.pid),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
@@ -130,6 +138,27 @@ function serverHandle(
       }
     },
   };
+}
+
+/**
+ * Sums /proc/<pid>/task/<tid>/schedstat: time on a CPU and time runnable but
+ * waiting for one. The wait shows how much other processes took the CPU.
+ */
+function schedStat(pid: number): SchedStat {
+  let cpuNs = 0;
+  let waitNs = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(
+        " ",
+      );
+      cpuNs += Number(onCpu);
+      waitNs += Number(waiting);
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return { cpuNs, waitNs };
 }
 
 /** Accumulates a child's output so its pipe never fills up. */
