@@ -183,6 +183,26 @@ describe("--idle-timeout", () => {
     active.close();
   });
 
+  test("Should close a client that stopped reading its replies as silent", async () => {
+    const server = await startServer({ extraArgs: ["--idle-timeout", "1"] });
+    servers.push(server);
+    const observer = await ReplyClient.connect(server.port);
+    expect(await observer.set("big", new Uint8Array(BIG_VALUE_BYTES))).toBe("STORED");
+    const stalled = await StalledReader.connect(server.port);
+    stalled.send("get big\r\n".repeat(200));
+    await Bun.sleep(200);
+    expect((await observer.stats()).get("curr_connections")).toBe("2");
+    // The observer keeps talking; the stalled client only ever sent once.
+    let connections = "2";
+    for (let round = 0; round < 12 && connections !== "1"; round++) {
+      await Bun.sleep(250);
+      connections = (await observer.stats()).get("curr_connections") as string;
+    }
+    expect(connections).toBe("1");
+    stalled.close();
+    observer.close();
+  });
+
   test("Should keep silent connections open when the timeout is off (the default)", async () => {
     const server = await startServer();
     servers.push(server);
