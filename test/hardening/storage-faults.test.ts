@@ -24,13 +24,17 @@ const STACK_FRAME = /^\s+at /m;
 
 const servers: RunningServer[] = [];
 const mounts: string[] = [];
+const folders: string[] = [];
 afterAll(async () => {
   for (const server of servers) await server.kill();
   for (const mount of mounts) unmount(mount);
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
 function smallDisk(): string {
-  const directory = join(temporaryDirectory("litecached-full-"), "disk");
+  const parent = temporaryDirectory("litecached-full-");
+  folders.push(parent);
+  const directory = join(parent, "disk");
   mkdirSync(directory);
   mountTmpfs(directory, "2m");
   mounts.push(directory);
@@ -234,6 +238,7 @@ describe("a read-only file system", () => {
     expect(await writable.stop()).toBe(0);
     const readOnly = `${folder}-read-only`;
     mkdirSync(readOnly);
+    folders.push(folder, readOnly);
     bindReadOnly(folder, readOnly);
     mounts.push(readOnly);
 

@@ -13,8 +13,10 @@ import { temporaryDirectory } from "../support/server.ts";
 import { mountTmpfs, unmount } from "./support/system.ts";
 
 const mounts: string[] = [];
+const folders: string[] = [];
 afterAll(() => {
   for (const mount of mounts) unmount(mount);
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
 const encoder = new TextEncoder();
@@ -26,7 +28,9 @@ function freeBytes(directory: string): number {
 }
 
 test("Should fail every write of a batch that SQLite rolled back mid-transaction, and keep working", async () => {
-  const disk = join(temporaryDirectory("litecached-spill-"), "disk");
+  const parent = temporaryDirectory("litecached-spill-");
+  folders.push(parent);
+  const disk = join(parent, "disk");
   mkdirSync(disk);
   // Larger than the 32 MiB page cache, so that the batch below must spill.
   mountTmpfs(disk, "48m");
