@@ -2,11 +2,12 @@
  * GET /api/events: a server-sent events stream of store changes and stats.
  *
  * The memcached port may write a hundred thousand keys a second; a browser
- * needs a few updates a second. So each client gets its changes coalesced
- * per key and sent at most every FLUSH_INTERVAL_MS; when more than
- * MAX_PENDING_KEYS pile up in between, they are dropped and the client is
- * told to `resync` (reload its page of keys) instead. The store listener
- * exists only while someone watches, so an unwatched server pays nothing.
+ * needs a few updates a second. So changes are coalesced per key and sent at
+ * most every FLUSH_INTERVAL_MS, encoded once for all subscribers; when more
+ * than MAX_PENDING_KEYS pile up in between, they are dropped and every
+ * client is told to `resync` (reload its page of keys) instead. The store
+ * listener exists only while someone watches, so an unwatched server pays
+ * nothing.
  */
 import type { Change, Store } from "../store/store.ts";
 import { type ChangeJson, type ChangesEventJson, EVENT, type StatsJson } from "./api-types.ts";
@@ -15,7 +16,7 @@ import { encodeKey } from "./key-codec.ts";
 const FLUSH_INTERVAL_MS = 100;
 const STATS_INTERVAL_MS = 1000;
 const RESYNC_INTERVAL_MS = 1000;
-/** Coalesced keys one client may have waiting before it is told to resync. */
+/** Coalesced keys that may wait for the next flush before clients are told to resync. */
 const MAX_PENDING_KEYS = 500;
 /**
  * Unsent bytes after which a client that does not read is dropped. Counted
@@ -32,11 +33,6 @@ export interface ChangeFeedOptions {
 
 interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
-  pending: Map<string, ChangeJson>;
-  flushed: boolean;
-  overflowed: boolean;
-  flushTimer: ReturnType<typeof setTimeout> | undefined;
-  lastResyncMs: number;
 }
 
 const encoder = new TextEncoder();
@@ -50,6 +46,12 @@ export class ChangeFeed {
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void) | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  /** Changes since the last flush, the latest per key, in the order of that change. */
+  private readonly pending = new Map<string, ChangeJson>();
+  private flushedSinceLastSend = false;
+  private overflowed = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastResyncMs = 0;
 
   constructor(
     private readonly store: Store,
@@ -68,14 +70,7 @@ export class ChangeFeed {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          client = {
-            controller,
-            pending: new Map(),
-            flushed: false,
-            overflowed: false,
-            flushTimer: undefined,
-            lastResyncMs: 0,
-          };
+          client = { controller };
           this.add(client);
           controller.enqueue(encoder.encode(`retry: ${RECONNECT_MS}\n\n`));
           this.send(client, eventText(EVENT.stats, this.snapshot()));
@@ -111,56 +106,74 @@ export class ChangeFeed {
 
   private remove(client: Client): void {
     if (!this.clients.delete(client)) return;
-    clearTimeout(client.flushTimer);
     if (this.clients.size === 0) {
       this.unsubscribe?.();
       this.unsubscribe = undefined;
       clearInterval(this.statsTimer);
       this.statsTimer = undefined;
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      this.pending.clear();
+      this.flushedSinceLastSend = false;
+      this.overflowed = false;
     }
   }
 
   private receive(changes: readonly Change[]): void {
-    // Converted lazily and once for all clients: a flood overflows every
-    // client after MAX_PENDING_KEYS keys, and the rest need no encoding.
-    const converted: ChangeJson[] = [];
-    for (const client of this.clients) {
-      for (let index = 0; index < changes.length && !client.overflowed; index++) {
-        converted[index] ??= changeJson(changes[index] as Change);
-        queueChange(client, converted[index] as ChangeJson);
-      }
-      this.scheduleFlush(client, FLUSH_INTERVAL_MS);
+    // Once overflowed, the rest of a flood needs no encoding: clients resync.
+    for (let index = 0; index < changes.length && !this.overflowed; index++) {
+      this.queueChange(changes[index] as Change);
+    }
+    this.scheduleFlush(FLUSH_INTERVAL_MS);
+  }
+
+  private queueChange(change: Change): void {
+    if (change.type === "flush") {
+      this.pending.clear();
+      this.flushedSinceLastSend = true;
+      return;
+    }
+    const json = changeJson(change);
+    // Re-insert so that the map keeps the order of the latest change per key.
+    this.pending.delete(json.key);
+    this.pending.set(json.key, json);
+    if (this.pending.size > MAX_PENDING_KEYS) {
+      this.pending.clear();
+      this.overflowed = true;
     }
   }
 
-  private scheduleFlush(client: Client, delayMs: number): void {
-    client.flushTimer ??= setTimeout(() => this.flush(client), delayMs);
+  private scheduleFlush(delayMs: number): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), delayMs);
   }
 
-  private flush(client: Client): void {
-    client.flushTimer = undefined;
-    if (client.overflowed) {
-      // A client told to resync reloads a page; let it do so at most once a second.
-      const wait = client.lastResyncMs + RESYNC_INTERVAL_MS - Date.now();
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (this.overflowed) {
+      // Clients told to resync reload a page; let them do so at most once a second.
+      const wait = this.lastResyncMs + RESYNC_INTERVAL_MS - Date.now();
       if (wait > 0) {
-        this.scheduleFlush(client, wait);
+        this.scheduleFlush(wait);
         return;
       }
-      client.lastResyncMs = Date.now();
-      this.send(client, eventText(EVENT.resync, {}));
+      this.lastResyncMs = Date.now();
+      this.broadcast(eventText(EVENT.resync, {}));
     } else {
-      const changes: ChangeJson[] = client.flushed ? [{ type: "flush" }] : [];
-      changes.push(...client.pending.values());
-      this.send(client, eventText(EVENT.changes, { changes } satisfies ChangesEventJson));
+      const changes: ChangeJson[] = this.flushedSinceLastSend ? [{ type: "flush" }] : [];
+      changes.push(...this.pending.values());
+      this.broadcast(eventText(EVENT.changes, { changes } satisfies ChangesEventJson));
     }
-    client.pending.clear();
-    client.flushed = false;
-    client.overflowed = false;
+    this.pending.clear();
+    this.flushedSinceLastSend = false;
+    this.overflowed = false;
   }
 
   private broadcastStats(): void {
-    const event = eventText(EVENT.stats, this.snapshot());
-    for (const client of this.clients) this.send(client, event);
+    this.broadcast(eventText(EVENT.stats, this.snapshot()));
+  }
+
+  private broadcast(event: Uint8Array): void {
+    for (const client of [...this.clients]) this.send(client, event);
   }
 
   private send(client: Client, event: Uint8Array): void {
@@ -178,23 +191,9 @@ export class ChangeFeed {
   }
 }
 
-function queueChange(client: Client, change: ChangeJson): void {
-  if (client.overflowed) return;
-  if (change.type === "flush") {
-    client.pending.clear();
-    client.flushed = true;
-    return;
-  }
-  // Re-insert so that the map keeps the order of the latest change per key.
-  client.pending.delete(change.key);
-  client.pending.set(change.key, change);
-  if (client.pending.size > MAX_PENDING_KEYS) {
-    client.pending.clear();
-    client.overflowed = true;
-  }
-}
-
-function changeJson(change: Change): ChangeJson {
+function changeJson(
+  change: Exclude<Change, { type: "flush" }>,
+): Exclude<ChangeJson, { type: "flush" }> {
   switch (change.type) {
     case "set":
       return {
@@ -207,7 +206,5 @@ function changeJson(change: Change): ChangeJson {
       };
     case "delete":
       return { type: "delete", key: encodeKey(change.key) };
-    case "flush":
-      return { type: "flush" };
   }
 }
