@@ -462,13 +462,15 @@ async function warmPage(pageUrl: string): Promise<void> {
   const response = await fetch(pageUrl);
   const html = await response.text();
   if (!response.ok) throw new Error(`GET ${pageUrl} answered ${response.status}: ${html}`);
-  const assets = [...html.matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((match) => match[1] as string);
-  for (const asset of new Set(assets)) {
+  const assets = new Set(
+    [...html.matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((match) => match[1] as string),
+  );
+  for (const asset of assets) {
     const assetResponse = await fetch(new URL(asset, pageUrl));
     await assetResponse.arrayBuffer();
   }
   log(
-    `warmed the page and ${assets.length} linked files in ${formatMillis(performance.now() - started)}`,
+    `warmed the page and ${assets.size} linked files in ${formatMillis(performance.now() - started)}`,
   );
 }
 
