@@ -4,8 +4,7 @@
  * before sending a connection's next request, so it measures request/reply
  * round trips over many connections, not pipelining.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLIENT_CPU, pinned } from "./servers.ts";
 import { cpuAccount } from "./system.ts";
@@ -36,12 +35,9 @@ export interface MemaslapResult {
   getMisses: number;
 }
 
-let configFolder: string | undefined;
-
-/** memaslap reads key sizes, value sizes and the command mix from a file. */
-function writeConfig(load: MemaslapLoad): string {
-  configFolder ??= mkdtempSync(join(tmpdir(), "litecached-bench-memaslap-"));
-  const path = join(configFolder, `set${load.setShare}-k${load.keyBytes}-v${load.valueBytes}.cnf`);
+/** memaslap reads key sizes, value sizes and the command mix from a file in `folder`. */
+function writeConfig(load: MemaslapLoad, folder: string): string {
+  const path = join(folder, `set${load.setShare}-k${load.keyBytes}-v${load.valueBytes}.cnf`);
   const getShare = Math.round((1 - load.setShare) * 1000) / 1000;
   writeFileSync(
     path,
@@ -63,6 +59,7 @@ export async function runMemaslap(
   port: number,
   load: MemaslapLoad,
   seconds: number,
+  configFolder: string,
 ): Promise<MemaslapResult> {
   const command = pinned(CLIENT_CPU, [
     "/usr/bin/memcaslap",
@@ -70,7 +67,7 @@ export async function runMemaslap(
     "--threads=1",
     `--concurrency=${load.concurrency}`,
     `--time=${seconds}s`,
-    `--cfg_cmd=${writeConfig(load)}`,
+    `--cfg_cmd=${writeConfig(load, configFolder)}`,
     `--win_size=${load.windowSize}`,
     ...(load.keysPerGet > 1 ? [`--division=${load.keysPerGet}`] : []),
   ]);

@@ -212,7 +212,7 @@ async function memaslapWorkload(
     async () => [await memcached(), await litecached(databasePath)],
     async (server): Promise<MemaslapRound> => {
       const before = server.schedStat();
-      const result = await runMemaslap(server.port, load, profile.seconds);
+      const result = await runMemaslap(server.port, load, profile.seconds, workDirectory);
       const after = server.schedStat();
       const perSecond = multiget ? result.gets / result.seconds : result.opsPerSecond;
       const cpuMicrosPerOp =
