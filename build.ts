@@ -14,23 +14,13 @@ import { buildClientAssets } from "./src/web/client-build.ts";
 
 const ROOT = import.meta.dir;
 
-/**
- * Swaps two source modules while compiling: embedded-assets.ts gets the
- * built assets as string constants, and client-build.ts (Babel, only
- * needed to build from source) becomes a stub that is never called.
- */
+/** Swaps embedded-assets.ts, while compiling, for the built assets as string constants. */
 function embedAssets(assets: ClientAssets): BunPlugin {
   return {
     name: "embed-monitor-assets",
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/]web[\\/]embedded-assets\.ts$/ }, () => ({
         contents: `export const EMBEDDED_ASSETS = ${JSON.stringify(assets)};`,
-        loader: "js",
-      }));
-      build.onLoad({ filter: /[\\/]src[\\/]web[\\/]client-build\.ts$/ }, () => ({
-        contents: `export async function buildClientAssets() {
-          throw new Error("the compiled binary carries its assets; nothing to build");
-        }`,
         loader: "js",
       }));
     },

@@ -1,9 +1,10 @@
 /**
  * The island's script and stylesheet: taken from the binary when compiled,
- * built in memory from client/ on first request when run from source
- * (`bun main.ts`), so a fresh clone needs no build step and never serves a
- * stale bundle. Served with an ETag so browsers revalidate cheaply.
+ * built from client/ on first request when run from source (`bun main.ts`),
+ * so a fresh clone needs no build step and never serves a stale bundle.
+ * Served with an ETag so browsers revalidate cheaply.
  */
+import { join } from "node:path";
 import type { Context } from "hono";
 import { EMBEDDED_ASSETS } from "./embedded-assets.ts";
 
@@ -40,9 +41,31 @@ export function loadClientAssets(): Promise<ServedAssets> {
 }
 
 async function resolveAssets(): Promise<ClientAssets> {
-  if (EMBEDDED_ASSETS !== null) return EMBEDDED_ASSETS;
-  const { buildClientAssets } = await import("./client-build.ts");
-  return await buildClientAssets();
+  return EMBEDDED_ASSETS ?? (await buildInChildProcess());
+}
+
+const REPOSITORY_ROOT = join(import.meta.dir, "..", "..");
+
+/**
+ * Runs client-build.ts in a child process: Babel and the bundler take some
+ * 70 MiB that the server would otherwise keep for the rest of its life.
+ */
+async function buildInChildProcess(): Promise<ClientAssets> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, "client-build.ts")], {
+    cwd: REPOSITORY_ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [output, errors, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  if (exitCode !== 0) {
+    throw new Error(`building the monitor's assets failed (exit ${exitCode}): ${errors.trim()}`);
+  }
+  return JSON.parse(output) as ClientAssets;
 }
 
 function serve(assets: ClientAssets): ServedAssets {

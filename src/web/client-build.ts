@@ -1,7 +1,8 @@
 /**
  * Builds the island (client/monitor.tsx) and the stylesheet (Pico CSS plus
  * client/monitor.css) into two strings, in memory. Used by build.ts before
- * compiling the binary, and by client-assets.ts when running from source.
+ * compiling the binary; run as a script (printing the two as JSON), by
+ * client-assets.ts when the server runs from source.
  *
  * Bun's bundler compiles JSX the React way; Solid needs its own JSX
  * compiler, so a small plugin runs Babel with babel-preset-solid on
@@ -62,4 +63,8 @@ async function bundleOne(entrypoint: string, plugins: BunPlugin[]): Promise<stri
   const [output] = result.outputs;
   if (output === undefined) throw new Error(`bundling ${entrypoint} produced nothing`);
   return await output.text();
+}
+
+if (import.meta.main) {
+  process.stdout.write(JSON.stringify(await buildClientAssets()));
 }
