@@ -89,6 +89,35 @@ const UNSUPPORTED_ADMIN_COMMANDS = ["lru_crawler", "lru", "watch", "extstore", "
 const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 /** memcached's tokenizer hands out at most this many tokens at a time. */
 const MEMCACHED_MAX_TOKENS = 23;
+/** Every command the parser knows, grouped by length so a token is compared with few. */
+const COMMAND_NAMES = [
+  "get",
+  "gets",
+  "bget",
+  "gat",
+  "gats",
+  "set",
+  "add",
+  "replace",
+  "append",
+  "prepend",
+  "cas",
+  "delete",
+  "incr",
+  "decr",
+  "touch",
+  "flush_all",
+  "verbosity",
+  "stats",
+  "version",
+  "quit",
+] as const;
+type CommandName = (typeof COMMAND_NAMES)[number];
+const LONGEST_COMMAND = Math.max(...COMMAND_NAMES.map((name) => name.length));
+const COMMANDS_BY_LENGTH: ReadonlyArray<readonly CommandName[] | undefined> = Array.from(
+  { length: LONGEST_COMMAND + 1 },
+  (_, length) => COMMAND_NAMES.filter((name) => name.length === length),
+);
 /** memcached tolerates up to 100 leading spaces before an overlong multiget. */
 const RETRIEVAL_LINE_START = /^ {0,100}gets? /;
 
@@ -289,12 +318,15 @@ export class TextParser {
     return tokens;
   }
 
-  private commandName(tokens: Tokens): string {
+  /** The command token as one of COMMAND_NAMES, or "" for anything else; no allocation. */
+  private commandName(tokens: Tokens): CommandName | "" {
     const start = tokens[0] as number;
-    const end = tokens[1] as number;
-    // No command is longer than "flush_all"; skip decoding anything longer.
-    if (end - start > 9) return "";
-    return textDecoder.decode(this.buffer.subarray(start, end));
+    const candidates = COMMANDS_BY_LENGTH[(tokens[1] as number) - start];
+    if (candidates === undefined) return "";
+    for (const name of candidates) {
+      if (this.tokenEquals(tokens, 0, name)) return name;
+    }
+    return "";
   }
 
   private token(tokens: Tokens, index: number): Uint8Array {
