@@ -4,7 +4,6 @@
  * every connection's buffers bounded.
  */
 import type { Socket, TCPSocketListener } from "bun";
-import type { ReplyBuffer as ReplyBufferType } from "../protocol/reply-buffer.ts";
 import { ReplyBuffer } from "../protocol/reply-buffer.ts";
 import type { TextCommands } from "../protocol/text/commands.ts";
 import { type RetrievalCommand, TextParser } from "../protocol/text/parser.ts";
@@ -44,7 +43,7 @@ interface PartialRetrieval {
 interface Connection {
   parser: TextParser;
   retrieval: PartialRetrieval | undefined;
-  replies: ReplyBufferType;
+  replies: ReplyBuffer;
   /** Bytes handed to socket.write that it did not take yet, oldest first. */
   unsent: Uint8Array[];
   unsentBytes: number;
