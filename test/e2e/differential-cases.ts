@@ -8,6 +8,7 @@
  * litecached differs on purpose (README.md, "Protocol") carry the reason and
  * the reply litecached must send instead.
  */
+import { concatBytes } from "../support/bytes.ts";
 
 /** Closes the connection and continues the case on a new one. */
 export const RECONNECT = Symbol("reconnect");
@@ -80,19 +81,6 @@ function bigValue(size: number): Uint8Array {
   const value = new Uint8Array(size);
   for (let index = 0; index < size; index++) value[index] = (index * 31 + 7) & 0xff;
   return value;
-}
-
-function bytesOf(...parts: Array<string | Uint8Array>): Uint8Array {
-  const encoded = parts.map((part) =>
-    typeof part === "string" ? Uint8Array.from(part, (char) => char.charCodeAt(0)) : part,
-  );
-  const joined = new Uint8Array(encoded.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of encoded) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
 
 export const DIFFERENTIAL_CASES: DifferentialCase[] = [
@@ -944,30 +932,37 @@ export const DIFFERENTIAL_CASES: DifferentialCase[] = [
   // ---- sizes ----
   {
     name: "A value of 1 MiB, well below the item size limit, round-trips",
-    steps: (k) => [bytesOf(`set ${k}a 5 0 ${MIB}\r\n`, bigValue(MIB), `\r\nget ${k}b\r\n`)],
+    steps: (k) => [concatBytes(`set ${k}a 5 0 ${MIB}\r\n`, bigValue(MIB), `\r\nget ${k}b\r\n`)],
   },
   {
     name: "A value of 3 MiB, over the item size limit, is refused and its data skipped",
-    steps: (k) => [bytesOf(`set ${k}a 0 0 ${3 * MIB}\r\n`, bigValue(3 * MIB), `\r\nget ${k}a\r\n`)],
+    steps: (k) => [
+      concatBytes(`set ${k}a 0 0 ${3 * MIB}\r\n`, bigValue(3 * MIB), `\r\nget ${k}a\r\n`),
+    ],
   },
   {
     name: "A refused oversized set removes the old value",
     steps: (k) => [
-      bytesOf(set(`${k}a`, "old"), `set ${k}a 0 0 ${3 * MIB}\r\n`, bigValue(3 * MIB), "\r\n"),
+      concatBytes(set(`${k}a`, "old"), `set ${k}a 0 0 ${3 * MIB}\r\n`, bigValue(3 * MIB), "\r\n"),
       `get ${k}a\r\n`,
     ],
   },
   {
     name: "A refused oversized append keeps the old value",
     steps: (k) => [
-      bytesOf(set(`${k}a`, "old"), `append ${k}a 0 0 ${3 * MIB}\r\n`, bigValue(3 * MIB), "\r\n"),
+      concatBytes(
+        set(`${k}a`, "old"),
+        `append ${k}a 0 0 ${3 * MIB}\r\n`,
+        bigValue(3 * MIB),
+        "\r\n",
+      ),
       `get ${k}a\r\n`,
     ],
   },
   {
     name: "A refused oversized set with noreply is silent",
     steps: (k) => [
-      bytesOf(`set ${k}a 0 0 ${3 * MIB} noreply\r\n`, bigValue(3 * MIB), `\r\nget ${k}a\r\n`),
+      concatBytes(`set ${k}a 0 0 ${3 * MIB} noreply\r\n`, bigValue(3 * MIB), `\r\nget ${k}a\r\n`),
     ],
   },
 

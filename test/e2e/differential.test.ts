@@ -10,6 +10,7 @@
  * sentinel swallowed by a data block) when nothing more arrives for a while.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { concatBytes, latin1Text } from "../support/bytes.ts";
 import { type RunningMemcached, startMemcached } from "../support/memcached.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import {
@@ -26,25 +27,6 @@ import {
 const QUIET_MS = 1000;
 /** No step may take longer than this in total. */
 const STEP_TIMEOUT_MS = 15_000;
-
-/**
- * Bytes as a string, one character per byte. Not TextDecoder("latin1"),
- * which the Encoding standard turns into windows-1252.
- */
-function latin1(data: Uint8Array): string {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
-}
-
-function toBytes(data: string | Uint8Array): Uint8Array {
-  return typeof data === "string" ? Uint8Array.from(data, (char) => char.charCodeAt(0)) : data;
-}
-
-function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(first.length + second.length);
-  joined.set(first);
-  joined.set(second, first.length);
-  return joined;
-}
 
 /** One client connection that sends whole buffers (waiting for drain) and collects replies. */
 class Conversation {
@@ -100,13 +82,13 @@ class Conversation {
 
   /** Everything received since the last call, as Latin-1 text. */
   take(): string {
-    const text = this.chunks.map((chunk) => latin1(chunk)).join("");
+    const text = this.chunks.map((chunk) => latin1Text(chunk)).join("");
     this.chunks = [];
     return text;
   }
 
   peek(): string {
-    return this.chunks.map((chunk) => latin1(chunk)).join("");
+    return this.chunks.map((chunk) => latin1Text(chunk)).join("");
   }
 
   /** Resolves when data or a close arrives (true), or after timeoutMs (false). */
@@ -175,11 +157,11 @@ async function converse(port: number, testCase: DifferentialCase, k: string): Pr
         await Bun.sleep(step.pauseMs);
         continue;
       }
-      const data = toBytes(resolveStep(step, raw));
-      const sentinel = testCase.noSentinel ? new Uint8Array(0) : toBytes(SENTINEL);
+      const data = concatBytes(resolveStep(step, raw));
+      const sentinel = testCase.noSentinel ? "" : SENTINEL;
       const expectedVersions =
-        countMatches(latin1(data), VERSION_COMMAND) + (testCase.noSentinel ? 0 : 1);
-      await conversation.write(concat(data, sentinel));
+        countMatches(latin1Text(data), VERSION_COMMAND) + (testCase.noSentinel ? 0 : 1);
+      await conversation.write(concatBytes(data, sentinel));
       raw += await readStep(conversation, expectedVersions);
     }
     raw += await closingRemark(conversation);

@@ -6,8 +6,9 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { latin1Bytes, latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
-import { type Item, TextProtocolClient, toBytes, toLatin1 } from "./text-protocol-client.ts";
+import { type Item, TextProtocolClient } from "./text-protocol-client.ts";
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
 function randomGenerator(seed: number): () => number {
@@ -37,7 +38,7 @@ function randomBytes(random: () => number, length: number): Uint8Array {
 function randomKey(random: () => number, prefix: string): Uint8Array {
   const length = 1 + randomInt(random, 40);
   const key = new Uint8Array(prefix.length + length);
-  key.set(toBytes(prefix));
+  key.set(latin1Bytes(prefix));
   for (let index = prefix.length; index < key.length; index++) {
     let byte = randomInt(random, 256);
     while (byte === 0x00 || byte === 0x20 || byte === 0x0a || byte === 0x0d) {
@@ -91,12 +92,13 @@ describe("restart persistence", () => {
     let client = await TextProtocolClient.connect(server.port);
     const writes: Array<Promise<string>> = [];
     for (let index = 0; index < 3000; index++) {
-      const key = index % 3 === 0 ? randomKey(random, `bin${index}:`) : toBytes(`text:${index}`);
+      const key =
+        index % 3 === 0 ? randomKey(random, `bin${index}:`) : latin1Bytes(`text:${index}`);
       // Mostly small values, some of 64 KiB, every byte value possible.
       const length = index % 250 === 0 ? 64 * 1024 : randomInt(random, 2048);
       const value = randomBytes(random, length);
       const flags = randomInt(random, 2 ** 32);
-      expected.set(toLatin1(key), { flags, value });
+      expected.set(latin1Text(key), { flags, value });
       writes.push(client.set(key, value, flags));
     }
     expect(new Set(await Promise.all(writes))).toEqual(new Set(["STORED"]));
@@ -108,7 +110,7 @@ describe("restart persistence", () => {
     }
     expect(await client.set("counter", "41", 7)).toBe("STORED");
     expect(await client.line("incr counter 1\r\n")).toBe("42");
-    expected.set("counter", { flags: 7, value: toBytes("42") });
+    expected.set("counter", { flags: 7, value: latin1Bytes("42") });
 
     const casBefore = new Set<bigint>();
     for (const item of (await getsAll(client, [...expected.keys()])).values()) {
@@ -164,7 +166,7 @@ describe("other ways to stop", () => {
     try {
       client = await TextProtocolClient.connect(server.port);
       const item = (await client.get(["sigint:key"])).get("sigint:key");
-      expect(item === undefined ? undefined : toLatin1(item.value)).toBe("kept");
+      expect(item === undefined ? undefined : latin1Text(item.value)).toBe("kept");
       expect(item?.flags).toBe(3);
       client.close();
     } finally {
@@ -191,7 +193,7 @@ describe("other ways to stop", () => {
       const found = await getAll(client, keys);
       expect(found.size).toBe(500);
       for (const [index, key] of keys.entries()) {
-        expect(toLatin1((found.get(key) as Item).value)).toBe(`value ${index}`);
+        expect(latin1Text((found.get(key) as Item).value)).toBe(`value ${index}`);
       }
       client.close();
     } finally {
@@ -249,7 +251,7 @@ describe("SIGTERM under load", () => {
       const found = await getAll(client, [...acknowledged.keys()]);
       const missing = [...acknowledged].filter(([key, value]) => {
         const item = found.get(key);
-        return item === undefined || toLatin1(item.value) !== value;
+        return item === undefined || latin1Text(item.value) !== value;
       });
       expect(missing).toEqual([]);
       console.log(
@@ -286,7 +288,7 @@ function writerKeys(writer: number): string[] {
 
 /** The value of a write encodes who wrote it and when, plus bytes that must survive intact. */
 function writeValue(random: () => number, writer: number, sequence: number): Uint8Array {
-  const header = toBytes(`w${writer}s${sequence}|`);
+  const header = latin1Bytes(`w${writer}s${sequence}|`);
   const length = random() < 0.02 ? 32 * 1024 : randomInt(random, 1500);
   const value = new Uint8Array(header.length + length);
   value.set(header);
@@ -347,7 +349,7 @@ async function runKillWriter(
 
 function describeState(state: KeyState | undefined): string {
   if (state === undefined || state === null) return "absent";
-  const text = toLatin1(state.value);
+  const text = latin1Text(state.value);
   return `${text.slice(0, text.indexOf("|") + 1)}… (${state.value.length} bytes, flags ${state.flags})`;
 }
 

@@ -4,24 +4,11 @@
  * `stats` counters as a monitoring tool reads them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { concatBytes, latin1Bytes } from "../support/bytes.ts";
 import { RawClient } from "../support/raw-client.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 
 const MIB = 1024 * 1024;
-
-function bytes(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
-function joinBytes(...parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
 
 /** Reads until `expectedLength` bytes arrived (values may contain any suffix). */
 async function readBytes(client: RawClient, expectedLength: number, timeoutMs = 10_000) {
@@ -38,7 +25,7 @@ async function readBytes(client: RawClient, expectedLength: number, timeoutMs = 
     chunks.push(chunk);
     length += chunk.length;
   }
-  return joinBytes(...chunks);
+  return concatBytes(...chunks);
 }
 
 async function connect(server: RunningServer): Promise<RawClient> {
@@ -106,12 +93,11 @@ describe("raw protocol on one server", () => {
 
   test("Should keep values containing CRLF, NUL and 0xff byte-exact", async () => {
     const client = await connect(server);
-    const value = bytes("\r\n\0\xff\r\nEND\r\n\xff\xfe\0");
-    client.send(joinBytes(bytes(`set bin:key 0 0 ${value.length}\r\n`), value, bytes("\r\n")));
+    const value = latin1Bytes("\r\n\0\xff\r\nEND\r\n\xff\xfe\0");
+    client.send(concatBytes(`set bin:key 0 0 ${value.length}\r\n`, value, "\r\n"));
     expect(await client.readUntil("STORED\r\n")).toBe("STORED\r\n");
     client.send("get bin:key\r\n");
-    const header = bytes(`VALUE bin:key 0 ${value.length}\r\n`);
-    const expected = joinBytes(header, value, bytes("\r\nEND\r\n"));
+    const expected = concatBytes(`VALUE bin:key 0 ${value.length}\r\n`, value, "\r\nEND\r\n");
     expect(await readBytes(client, expected.length)).toEqual(expected);
     client.close();
   });
@@ -120,14 +106,10 @@ describe("raw protocol on one server", () => {
     const client = await connect(server);
     const value = new Uint8Array(MIB);
     for (let index = 0; index < value.length; index++) value[index] = (index * 131 + 17) & 0xff;
-    client.send(joinBytes(bytes(`set big:key 3 0 ${value.length}\r\n`), value, bytes("\r\n")));
+    client.send(concatBytes(`set big:key 3 0 ${value.length}\r\n`, value, "\r\n"));
     expect(await client.readUntil("STORED\r\n", 15_000)).toBe("STORED\r\n");
     client.send("get big:key\r\n");
-    const expected = joinBytes(
-      bytes(`VALUE big:key 3 ${value.length}\r\n`),
-      value,
-      bytes("\r\nEND\r\n"),
-    );
+    const expected = concatBytes(`VALUE big:key 3 ${value.length}\r\n`, value, "\r\nEND\r\n");
     const received = await readBytes(client, expected.length, 15_000);
     expect(received.length).toBe(expected.length);
     expect(Buffer.compare(received, expected)).toBe(0);
@@ -137,7 +119,7 @@ describe("raw protocol on one server", () => {
   test("Should refuse a value over the default 1 MiB limit and skip its data", async () => {
     const client = await connect(server);
     const value = new Uint8Array(MIB + 1).fill(0x61);
-    client.send(joinBytes(bytes(`set big:over 0 0 ${value.length}\r\n`), value, bytes("\r\n")));
+    client.send(concatBytes(`set big:over 0 0 ${value.length}\r\n`, value, "\r\n"));
     client.send("get big:over\r\n");
     expect(await client.readUntil("END\r\n", 15_000)).toBe(
       "SERVER_ERROR object too large for cache\r\nEND\r\n",

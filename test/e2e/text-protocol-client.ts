@@ -4,6 +4,7 @@
  * answer to "was this write acknowledged?" when the server dies mid-way.
  */
 import type { Socket } from "bun";
+import { concatBytes, latin1Bytes, latin1Text } from "../support/bytes.ts";
 
 export interface Item {
   flags: number;
@@ -12,6 +13,7 @@ export interface Item {
   cas: bigint | undefined;
 }
 
+/** A key, value or request; strings are Latin-1, one character per byte. */
 type Bytes = string | Uint8Array;
 
 interface PendingReply {
@@ -23,29 +25,6 @@ interface PendingReply {
 
 const CR = 0x0d;
 const LF = 0x0a;
-
-/** Latin-1: one character per byte, so any key or value survives as a string. */
-export function toBytes(data: Bytes): Uint8Array {
-  return typeof data === "string" ? Uint8Array.from(data, (char) => char.charCodeAt(0)) : data;
-}
-
-/**
- * Not TextDecoder("latin1"): the Encoding standard makes that label
- * windows-1252, which maps 0x80-0x9f elsewhere and would not round-trip.
- */
-export function toLatin1(data: Uint8Array): string {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
 
 export class ConnectionClosedError extends Error {
   override name = "ConnectionClosedError";
@@ -90,20 +69,12 @@ export class TextProtocolClient {
   }
 
   set(key: Bytes, value: Bytes, flags = 0): Promise<string> {
-    const data = toBytes(value);
-    return this.line(
-      concat([
-        toBytes("set "),
-        toBytes(key),
-        toBytes(` ${flags} 0 ${data.length}\r\n`),
-        data,
-        toBytes("\r\n"),
-      ]),
-    );
+    const data = typeof value === "string" ? latin1Bytes(value) : value;
+    return this.line(concatBytes("set ", key, ` ${flags} 0 ${data.length}\r\n`, data, "\r\n"));
   }
 
   delete(key: Bytes): Promise<string> {
-    return this.line(concat([toBytes("delete "), toBytes(key), toBytes("\r\n")]));
+    return this.line(concatBytes("delete ", key, "\r\n"));
   }
 
   get(keys: Bytes[]): Promise<Map<string, Item>> {
@@ -119,17 +90,14 @@ export class TextProtocolClient {
   }
 
   private retrievalLine(command: string, keys: Bytes[]): Uint8Array {
-    const parts = [toBytes(command)];
-    for (const key of keys) parts.push(toBytes(" "), toBytes(key));
-    parts.push(toBytes("\r\n"));
-    return concat(parts);
+    return concatBytes(command, ...keys.flatMap((key) => [" ", key]), "\r\n");
   }
 
   private request(request: Bytes, kind: PendingReply["kind"]): Promise<string | Map<string, Item>> {
     if (this.closedFlag) return Promise.reject(new ConnectionClosedError("connection closed"));
     return new Promise((resolve, reject) => {
       this.pending.push({ kind, resolve, reject, items: new Map() });
-      this.outbox.push(toBytes(request));
+      this.outbox.push(typeof request === "string" ? latin1Bytes(request) : request);
       if (this.outbox.length === 1) this.flushOutbox();
     });
   }
@@ -148,7 +116,7 @@ export class TextProtocolClient {
   }
 
   private receive(chunk: Uint8Array): void {
-    this.buffer = this.buffer.length === 0 ? chunk.slice() : concat([this.buffer, chunk]);
+    this.buffer = this.buffer.length === 0 ? chunk.slice() : concatBytes(this.buffer, chunk);
     let offset = 0;
     while (this.pending.length > 0) {
       const consumed = this.parseOne(offset, this.pending[0] as PendingReply);
@@ -162,7 +130,7 @@ export class TextProtocolClient {
   private parseOne(offset: number, pending: PendingReply): number {
     const newline = this.findLineEnd(offset);
     if (newline === -1) return 0;
-    const line = toLatin1(this.buffer.subarray(offset, newline));
+    const line = latin1Text(this.buffer.subarray(offset, newline));
     const lineLength = newline + 2 - offset;
     if (pending.kind === "line") {
       this.pending.shift();

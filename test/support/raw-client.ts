@@ -2,14 +2,7 @@
  * A raw TCP client for tests: send exact bytes, read exact replies.
  */
 import type { Socket } from "bun";
-
-/**
- * One character per byte. Not TextDecoder("latin1"): the Encoding standard
- * maps that label to windows-1252, which changes bytes 0x80-0x9f.
- */
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-}
+import { concatBytes, latin1Text } from "./bytes.ts";
 
 export class RawClient {
   private received = new Uint8Array(0);
@@ -90,18 +83,15 @@ export class RawClient {
   }
 
   private take(): string {
-    return latin1(this.takeBytes());
+    return latin1Text(this.takeBytes());
   }
 
   private text(): string {
-    return latin1(this.received);
+    return latin1Text(this.received);
   }
 
   private append(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.received.length + chunk.length);
-    joined.set(this.received);
-    joined.set(chunk, this.received.length);
-    this.received = joined;
+    this.received = concatBytes(this.received, chunk);
     this.wake();
   }
 
