@@ -4,21 +4,19 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ReplyBuffer } from "../../src/protocol/reply-buffer.ts";
+import { latin1Bytes, latin1Text } from "../support/bytes.ts";
 
-const encode = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "latin1"));
-const decode = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
-
-const STORED = encode("STORED\r\n");
-const DELETED = encode("DELETED\r\n");
-const FAILURE = encode("SERVER_ERROR storage failure (SQLITE_FULL)\r\n");
+const STORED = latin1Bytes("STORED\r\n");
+const DELETED = latin1Bytes("DELETED\r\n");
+const FAILURE = latin1Bytes("SERVER_ERROR storage failure (SQLITE_FULL)\r\n");
 
 /** A buffer holding reads, errors and acknowledgements, interleaved. */
 function mixedReplies(): ReplyBuffer {
   const buffer = new ReplyBuffer();
   buffer.writeAcknowledgement(STORED);
-  buffer.writeBytes(encode("VALUE k 0 1\r\nx\r\nEND\r\n"));
+  buffer.writeBytes(latin1Bytes("VALUE k 0 1\r\nx\r\nEND\r\n"));
   buffer.writeAsciiAcknowledgement("43\r\n");
-  buffer.writeBytes(encode("ERROR\r\n"));
+  buffer.writeBytes(latin1Bytes("ERROR\r\n"));
   buffer.writeAcknowledgement(DELETED);
   return buffer;
 }
@@ -26,10 +24,10 @@ function mixedReplies(): ReplyBuffer {
 describe("ReplyBuffer", () => {
   test("Should hand out everything written, in order, then be empty", () => {
     const buffer = new ReplyBuffer();
-    buffer.writeBytes(encode("VALUE a 0 1\r\n"));
+    buffer.writeBytes(latin1Bytes("VALUE a 0 1\r\n"));
     buffer.writeAscii("x\r\nEND\r\n");
     expect(buffer.byteLength).toBe(21);
-    expect(decode(buffer.take())).toBe("VALUE a 0 1\r\nx\r\nEND\r\n");
+    expect(latin1Text(buffer.take())).toBe("VALUE a 0 1\r\nx\r\nEND\r\n");
     expect(buffer.byteLength).toBe(0);
     expect(buffer.take().length).toBe(0);
   });
@@ -43,7 +41,7 @@ describe("ReplyBuffer", () => {
   test("Should send acknowledgements unchanged once their commit succeeded", () => {
     const buffer = mixedReplies();
     buffer.confirmAcknowledgements();
-    expect(decode(buffer.take())).toBe(
+    expect(latin1Text(buffer.take())).toBe(
       "STORED\r\nVALUE k 0 1\r\nx\r\nEND\r\n43\r\nERROR\r\nDELETED\r\n",
     );
   });
@@ -51,8 +49,8 @@ describe("ReplyBuffer", () => {
   test("Should replace every acknowledgement, and only those, when the commit failed", () => {
     const buffer = mixedReplies();
     buffer.replaceAcknowledgements(FAILURE);
-    const failure = decode(FAILURE);
-    expect(decode(buffer.take())).toBe(
+    const failure = latin1Text(FAILURE);
+    expect(latin1Text(buffer.take())).toBe(
       `${failure}VALUE k 0 1\r\nx\r\nEND\r\n${failure}ERROR\r\n${failure}`,
     );
   });
@@ -63,31 +61,32 @@ describe("ReplyBuffer", () => {
     buffer.confirmAcknowledgements();
     buffer.writeAcknowledgement(DELETED);
     buffer.replaceAcknowledgements(FAILURE);
-    expect(decode(buffer.take())).toBe(`STORED\r\n${decode(FAILURE)}`);
+    expect(latin1Text(buffer.take())).toBe(`STORED\r\n${latin1Text(FAILURE)}`);
   });
 
   test("Should change nothing when a failed commit had no acknowledgements here", () => {
     const buffer = new ReplyBuffer();
-    buffer.writeBytes(encode("END\r\n"));
+    buffer.writeBytes(latin1Bytes("END\r\n"));
     buffer.replaceAcknowledgements(FAILURE);
-    expect(decode(buffer.take())).toBe("END\r\n");
+    expect(latin1Text(buffer.take())).toBe("END\r\n");
   });
 
   test("Should forget acknowledgements that were already taken", () => {
     const buffer = new ReplyBuffer();
     buffer.writeAcknowledgement(STORED);
-    expect(decode(buffer.take())).toBe("STORED\r\n");
-    buffer.writeBytes(encode("END\r\n"));
+    expect(latin1Text(buffer.take())).toBe("STORED\r\n");
+    buffer.writeBytes(latin1Bytes("END\r\n"));
     buffer.writeAcknowledgement(DELETED);
     buffer.replaceAcknowledgements(FAILURE);
-    expect(decode(buffer.take())).toBe(`END\r\n${decode(FAILURE)}`);
+    expect(latin1Text(buffer.take())).toBe(`END\r\n${latin1Text(FAILURE)}`);
   });
 
   test("Should append after a replacement as after any other write", () => {
     const buffer = mixedReplies();
     buffer.replaceAcknowledgements(FAILURE);
     buffer.writeAscii("VERSION 1\r\n");
-    expect(decode(buffer.take()).endsWith(`ERROR\r\n${decode(FAILURE)}VERSION 1\r\n`)).toBe(true);
+    const replies = latin1Text(buffer.take());
+    expect(replies.endsWith(`ERROR\r\n${latin1Text(FAILURE)}VERSION 1\r\n`)).toBe(true);
   });
 
   test("Should grow past its initial size and keep every byte", () => {
@@ -117,8 +116,10 @@ describe("ReplyBuffer", () => {
     }
     buffer.replaceAcknowledgements(FAILURE);
     let expected = "";
-    for (let index = 0; index < count; index++) expected += `VALUE ${index}\r\n${decode(FAILURE)}`;
-    expect(decode(buffer.take())).toBe(expected);
+    for (let index = 0; index < count; index++) {
+      expected += `VALUE ${index}\r\n${latin1Text(FAILURE)}`;
+    }
+    expect(latin1Text(buffer.take())).toBe(expected);
   });
 
   test("Should be usable again after handing out a very large reply", () => {
@@ -127,6 +128,6 @@ describe("ReplyBuffer", () => {
     expect(buffer.take().length).toBe(2 * 1024 * 1024);
     buffer.writeAcknowledgement(STORED);
     buffer.replaceAcknowledgements(FAILURE);
-    expect(decode(buffer.take())).toBe(decode(FAILURE));
+    expect(latin1Text(buffer.take())).toBe(latin1Text(FAILURE));
   });
 });

@@ -18,6 +18,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Change, DatabaseOpenError, Store } from "../../src/store/store.ts";
+// Short names: almost every test below builds keys and values from Latin-1 strings.
+import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
 
 // ---- temporary databases ----
 
@@ -58,8 +60,6 @@ afterAll(() => {
 
 // ---- bytes ----
 
-const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "latin1"));
-const text = (data: Uint8Array): string => Buffer.from(data).toString("latin1");
 const EVERY_BYTE = new Uint8Array(256).map((_, index) => index);
 
 /** Waits for the group commit holding every write so far; resolves with its error, if any. */

@@ -10,22 +10,9 @@
 import { describe, expect, test } from "bun:test";
 import { type Request, TextParser } from "../../../src/protocol/text/parser.ts";
 import { Reply } from "../../../src/protocol/text/replies.ts";
+import { concatBytes, latin1Bytes, latin1Text } from "../../support/bytes.ts";
 
 // ---- building bytes and expectations ----
-
-/** Latin-1: one byte per character, so "\xff" is the byte 0xff. */
-const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "latin1"));
-const text = (data: Uint8Array): string => Buffer.from(data).toString("latin1");
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-};
 
 /**
  * A request with every byte field turned into a Latin-1 string: the parser
@@ -37,9 +24,9 @@ type Parsed = Record<string, unknown>;
 function snapshot(request: Request): Parsed {
   const copy: Parsed = {};
   for (const [name, value] of Object.entries(request)) {
-    if (value instanceof Uint8Array) copy[name] = text(value);
+    if (value instanceof Uint8Array) copy[name] = latin1Text(value);
     else if (Array.isArray(value) && value.every((item) => item instanceof Uint8Array)) {
-      copy[name] = value.map((item) => text(item as Uint8Array));
+      copy[name] = value.map((item) => latin1Text(item as Uint8Array));
     } else copy[name] = value;
   }
   return copy;
@@ -89,7 +76,7 @@ const verbosity = (noreply = false): Parsed => ({ kind: "verbosity", noreply });
 const stats = (...args: string[]): Parsed => ({ kind: "stats", arguments: args });
 const version: Parsed = { kind: "version" };
 const quit: Parsed = { kind: "quit" };
-const invalid = (reply: Uint8Array): Parsed => ({ kind: "invalid", reply: text(reply) });
+const invalid = (reply: Uint8Array): Parsed => ({ kind: "invalid", reply: latin1Text(reply) });
 const ERROR = invalid(Reply.ERROR);
 const BAD_LINE = invalid(Reply.BAD_COMMAND_LINE);
 const BAD_CHUNK = invalid(Reply.BAD_DATA_CHUNK);
@@ -164,7 +151,7 @@ interface Case {
 
 const when = (name: string, input: string | Uint8Array, ...expected: Parsed[]): Case => ({
   name,
-  input: typeof input === "string" ? bytes(input) : input,
+  input: typeof input === "string" ? latin1Bytes(input) : input,
   expected,
 });
 
@@ -279,13 +266,13 @@ describe("TextParser: well-formed requests", () => {
   }
 
   test("Should parse every request pipelined in one run, however it is chunked", () => {
-    const input = concat(...WELL_FORMED.map((item) => item.input));
+    const input = concatBytes(...WELL_FORMED.map((item) => item.input));
     const expected = WELL_FORMED.flatMap((item) => item.expected);
     expectParsedEveryWay(input, expected);
   });
 
   test("Should parse a pipelined run in random chunk sizes", () => {
-    const input = concat(...WELL_FORMED.map((item) => item.input));
+    const input = concatBytes(...WELL_FORMED.map((item) => item.input));
     const expected = WELL_FORMED.flatMap((item) => item.expected);
     let seed = 12345;
     const random = (): number => {
@@ -304,7 +291,7 @@ describe("TextParser: well-formed requests", () => {
   });
 
   test("Should accept bare newlines as line ends", () => {
-    expectParsedEveryWay(bytes("set a 0 0 1\nx\r\nget a\nversion\n"), [
+    expectParsedEveryWay(latin1Bytes("set a 0 0 1\nx\r\nget a\nversion\n"), [
       storage("set", "a", 0, "x"),
       retrieval("get", "a"),
       version,
@@ -313,7 +300,7 @@ describe("TextParser: well-formed requests", () => {
 
   test("Should keep a value of the largest allowed size, arriving in many chunks", () => {
     const value = `${"v".repeat(MAX_ITEM_SIZE - 3)}\r\n\xff`;
-    const input = bytes(`set big 0 0 ${value.length}\r\n${value}\r\nget big\r\n`);
+    const input = latin1Bytes(`set big 0 0 ${value.length}\r\n${value}\r\nget big\r\n`);
     const expected = [storage("set", "big", 0, value), retrieval("get", "big")];
     for (const size of CHUNK_SIZES) {
       expect(parseChunks(chunked(input, size))).toEqual(expected);
@@ -322,19 +309,19 @@ describe("TextParser: well-formed requests", () => {
 
   test("Should keep a large value intact while its buffer grows", () => {
     const value = new Uint8Array(300_000).map((_, index) => (index * 7) & 0xff);
-    const input = concat(bytes(`set big 0 0 ${value.length}\r\n`), value, bytes("\r\n"));
+    const input = concatBytes(`set big 0 0 ${value.length}\r\n`, value, "\r\n");
     for (const size of [1000, 4096, 65536]) {
       const requests = parseChunks(chunked(input, size), 1024 * 1024);
-      expect(requests).toEqual([storage("set", "big", 0, text(value))]);
+      expect(requests).toEqual([storage("set", "big", 0, latin1Text(value))]);
     }
   });
 
   test("Should hand out each request before it is asked for the next", () => {
     const parser = newParser();
-    parser.push(bytes("get a\r\nget"));
+    parser.push(latin1Bytes("get a\r\nget"));
     expect(snapshot(parser.next() as Request)).toEqual(retrieval("get", "a"));
     expect(parser.next()).toBeUndefined();
-    parser.push(bytes(" b\r\n"));
+    parser.push(latin1Bytes(" b\r\n"));
     expect(snapshot(parser.next() as Request)).toEqual(retrieval("get", "b"));
     expect(parser.next()).toBeUndefined();
     expect(parser.bufferedBytes).toBe(0);
@@ -570,7 +557,7 @@ describe("TextParser: malformed requests", () => {
   }
 
   test("Should keep parsing after each malformed request in a pipelined run", () => {
-    const input = concat(...MALFORMED.map((item) => item.input));
+    const input = concatBytes(...MALFORMED.map((item) => item.input));
     const expected = MALFORMED.flatMap((item) => item.expected);
     for (const size of CHUNK_SIZES) {
       expect(parseChunks(chunked(input, size))).toEqual(expected);
@@ -639,24 +626,24 @@ describe("TextParser: values over the item size limit", () => {
   const big = `${"x".repeat(MAX_ITEM_SIZE - 8)}\r\nget x\r\n${"y".repeat(100)}`;
 
   test("Should report too_large and skip the data, however it is chunked", () => {
-    const input = bytes(`set big 0 0 ${big.length}\r\n${big}\r\nget a\r\n`);
+    const input = latin1Bytes(`set big 0 0 ${big.length}\r\n${big}\r\nget a\r\n`);
     expectParsedEveryWay(input, [tooLarge("set", "big"), retrieval("get", "a")]);
   });
 
   test("Should keep noreply on a too_large request", () => {
-    const input = bytes(`append big 0 0 ${big.length} noreply\r\n${big}\r\nversion\r\n`);
+    const input = latin1Bytes(`append big 0 0 ${big.length} noreply\r\n${big}\r\nversion\r\n`);
     expectParsedEveryWay(input, [tooLarge("append", "big", true), version]);
   });
 
   test("Should report a too_large cas", () => {
-    const input = bytes(`cas big 0 0 ${big.length} 5\r\n${big}\r\nversion\r\n`);
+    const input = latin1Bytes(`cas big 0 0 ${big.length} 5\r\n${big}\r\nversion\r\n`);
     expect(parseChunks(chunked(input, 100))).toEqual([tooLarge("cas", "big"), version]);
   });
 
   test("Should skip a very large value without buffering it", () => {
     const parser = newParser();
     const length = 10 * 1024 * 1024;
-    parser.push(bytes(`set huge 0 0 ${length}\r\n`));
+    parser.push(latin1Bytes(`set huge 0 0 ${length}\r\n`));
     expect(parser.next()).toBeUndefined();
     const chunk = new Uint8Array(64 * 1024).fill(0x41);
     let pushed = 0;
@@ -667,7 +654,7 @@ describe("TextParser: values over the item size limit", () => {
       expect(parser.bufferedBytes).toBe(0);
       expect(parser.next()).toBeUndefined();
     }
-    parser.push(bytes("\r\nversion\r\n"));
+    parser.push(latin1Bytes("\r\nversion\r\n"));
     expect(snapshot(parser.next() as Request)).toEqual(tooLarge("set", "huge"));
     expect(snapshot(parser.next() as Request)).toEqual(version);
     expect(parser.next()).toBeUndefined();
@@ -681,25 +668,27 @@ describe("TextParser: closing the connection", () => {
   const longGet = `get ${keys.join(" ")}`;
 
   test("Should wait for a line of 2048 bytes without a newline", () => {
-    expect(parseChunks([bytes("x".repeat(2048))])).toEqual([]);
+    expect(parseChunks([latin1Bytes("x".repeat(2048))])).toEqual([]);
   });
 
   test("Should close on a line over 2048 bytes without a newline", () => {
-    expect(parseChunks([bytes("x".repeat(2049))])).toEqual([close]);
-    expect(parseChunks(chunked(bytes("x".repeat(3000)), 64))).toEqual([close]);
+    expect(parseChunks([latin1Bytes("x".repeat(2049))])).toEqual([close]);
+    expect(parseChunks(chunked(latin1Bytes("x".repeat(3000)), 64))).toEqual([close]);
   });
 
   test("Should close on an overlong storage line", () => {
-    expect(parseChunks(chunked(bytes(`set ${"k".repeat(3000)} 0 0 1`), 512))).toEqual([close]);
+    expect(parseChunks(chunked(latin1Bytes(`set ${"k".repeat(3000)} 0 0 1`), 512))).toEqual([
+      close,
+    ]);
   });
 
   test("Should parse an overlong line that arrives with its newline", () => {
-    const input = bytes(`${"x".repeat(3000)}\r\nversion\r\n`);
+    const input = latin1Bytes(`${"x".repeat(3000)}\r\nversion\r\n`);
     expect(parseChunks([input])).toEqual([ERROR, version]);
   });
 
   test("Should wait for the end of an overlong get line", () => {
-    const input = bytes(`${longGet}\r\n`);
+    const input = latin1Bytes(`${longGet}\r\n`);
     expect(input.length).toBeGreaterThan(4096);
     for (const size of [64, 1000, 2049]) {
       expect(parseChunks(chunked(input, size))).toEqual([retrieval("get", ...keys)]);
@@ -707,17 +696,17 @@ describe("TextParser: closing the connection", () => {
   });
 
   test("Should wait for an overlong gets line after up to 100 leading spaces", () => {
-    const input = bytes(`${" ".repeat(100)}gets ${keys.join(" ")}\r\n`);
+    const input = latin1Bytes(`${" ".repeat(100)}gets ${keys.join(" ")}\r\n`);
     expect(parseChunks(chunked(input, 64))).toEqual([retrieval("gets", ...keys)]);
   });
 
   test("Should close on an overlong get line after more than 100 leading spaces", () => {
-    expect(parseChunks([bytes(`${" ".repeat(101)}${longGet}`)])).toEqual([close]);
+    expect(parseChunks([latin1Bytes(`${" ".repeat(101)}${longGet}`)])).toEqual([close]);
   });
 
   test("Should close on an overlong gat line, as memcached does", () => {
-    expect(parseChunks([bytes(`gat 0 ${keys.join(" ")}`)])).toEqual([close]);
-    expect(parseChunks([bytes(`gats 0 ${keys.join(" ")}`)])).toEqual([close]);
+    expect(parseChunks([latin1Bytes(`gat 0 ${keys.join(" ")}`)])).toEqual([close]);
+    expect(parseChunks([latin1Bytes(`gats 0 ${keys.join(" ")}`)])).toEqual([close]);
   });
 
   const http: Case[] = [
@@ -761,8 +750,8 @@ describe("TextParser: closing the connection", () => {
 
   test("Should close on an HTTP/ token among memcached's first 23 tokens only", () => {
     const filler = Array.from({ length: 30 }, () => "x").join(" ");
-    expect(parseChunks([bytes(`POST ${filler} HTTP/1.1\r\n`)])).toEqual([ERROR]);
+    expect(parseChunks([latin1Bytes(`POST ${filler} HTTP/1.1\r\n`)])).toEqual([ERROR]);
     const fits = Array.from({ length: 21 }, () => "x").join(" ");
-    expect(parseChunks([bytes(`POST ${fits} HTTP/1.1\r\n`)])).toEqual([close]);
+    expect(parseChunks([latin1Bytes(`POST ${fits} HTTP/1.1\r\n`)])).toEqual([close]);
   });
 });
