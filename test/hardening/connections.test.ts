@@ -5,14 +5,13 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { concatBytes, latin1Bytes, latin1Text } from "../support/bytes.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
 import { Random } from "./support/random.ts";
 import { ReplyClient } from "./support/reply-client.ts";
 import { openFileLimit } from "./support/system.ts";
 
 const TOO_MANY = "ERROR Too many open connections";
-const encoder = new TextEncoder();
-const latin1 = new TextDecoder("latin1");
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
@@ -67,7 +66,7 @@ describe("--max-conns under load", () => {
         const value = `value-${index}-${round}-${"x".repeat(round % 300)}`;
         expect(await client.set(`conn${index}`, value)).toBe("STORED");
         const read = await client.get(`conn${index}`);
-        expect(read === undefined ? undefined : latin1.decode(read)).toBe(value);
+        expect(read === undefined ? undefined : latin1Text(read)).toBe(value);
         operations += 2;
       }
     });
@@ -115,7 +114,7 @@ describe("--max-conns under load", () => {
 function selfCheckingValue(writer: number, sequence: number, length: number): Uint8Array {
   const header = `${writer}:${sequence}:${length}:`;
   const bytes = new Uint8Array(Math.max(length, header.length));
-  bytes.set(encoder.encode(header));
+  bytes.set(latin1Bytes(header));
   for (let index = header.length; index < bytes.length; index++) {
     bytes[index] = (writer * 31 + sequence * 7 + index) & 0xff;
   }
@@ -123,7 +122,7 @@ function selfCheckingValue(writer: number, sequence: number, length: number): Ui
 }
 
 function isSelfChecking(bytes: Uint8Array): boolean {
-  const head = latin1.decode(bytes.subarray(0, 40));
+  const head = latin1Text(bytes.subarray(0, 40));
   const match = /^(\d+):(\d+):(\d+):/.exec(head);
   if (match === null) return false;
   const expected = selfCheckingValue(Number(match[1]), Number(match[2]), Number(match[3]));
@@ -171,10 +170,10 @@ describe("a thousand concurrent clients", () => {
         } else if (operation === 3) {
           const data = random.bytes(random.between(1, 200));
           const head = `append ${key} 0 0 ${data.length}\r\n`;
-          await client.send(concat(encoder.encode(head), data, encoder.encode("\r\n")));
+          await client.send(concatBytes(head, data, "\r\n"));
           const old = model.get(key);
           expect(await client.line()).toBe(old === undefined ? "NOT_STORED" : "STORED");
-          if (old !== undefined) model.set(key, concat(old, data));
+          if (old !== undefined) model.set(key, concatBytes(old, data));
         } else if (operation === 4) {
           if (!counterCreated) {
             expect(await client.set(counterKey, "0")).toBe("STORED");
@@ -199,7 +198,7 @@ describe("a thousand concurrent clients", () => {
           if (target !== undefined) {
             const value = random.bytes(random.between(0, 500));
             const head = `cas ${key} 7 0 ${value.length} ${target.cas}\r\n`;
-            await client.send(concat(encoder.encode(head), value, encoder.encode("\r\n")));
+            await client.send(concatBytes(head, value, "\r\n"));
             expect(await client.line()).toBe("STORED");
             model.set(key, value);
           }
@@ -219,7 +218,8 @@ describe("a thousand concurrent clients", () => {
       }
       for (let slot = 0; slot < 4; slot++) await expectOwn(own(slot));
       if (counterCreated) {
-        expect(latin1.decode(await client.get(counterKey))).toBe(String(counter));
+        const read = await client.get(counterKey);
+        expect(read === undefined ? undefined : latin1Text(read)).toBe(String(counter));
       }
     };
 
@@ -277,13 +277,3 @@ describe("a thousand concurrent clients", () => {
     observer.close();
   });
 });
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}

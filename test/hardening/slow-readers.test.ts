@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { ReplyClient } from "./support/reply-client.ts";
 import { residentKiB } from "./support/system.ts";
@@ -62,7 +63,7 @@ class StalledReader {
 
   private count(chunk: Uint8Array): void {
     this.received += chunk.length;
-    this.tail = (this.tail + new TextDecoder("latin1").decode(chunk.subarray(-16))).slice(-16);
+    this.tail = (this.tail + latin1Text(chunk.subarray(-16))).slice(-16);
   }
 }
 

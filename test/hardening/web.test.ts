@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeKey } from "../../src/web/key-codec.ts";
+import { concatBytes } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { startObserver } from "./support/observer-process.ts";
 import { Random } from "./support/random.ts";
@@ -85,15 +86,7 @@ function oddKeys(random: Random): Uint8Array[] {
 }
 
 function setRequest(key: Uint8Array, value: Uint8Array): Uint8Array {
-  const head = encoder.encode(`set `);
-  const tail = encoder.encode(` 0 0 ${value.length}\r\n`);
-  const request = new Uint8Array(head.length + key.length + tail.length + value.length + 2);
-  request.set(head);
-  request.set(key, head.length);
-  request.set(tail, head.length + key.length);
-  request.set(value, head.length + key.length + tail.length);
-  request.set(encoder.encode("\r\n"), request.length - 2);
-  return request;
+  return concatBytes("set ", key, ` 0 0 ${value.length}\r\n`, value, "\r\n");
 }
 
 function itemPath(key: Uint8Array): string {

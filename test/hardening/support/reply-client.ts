@@ -5,10 +5,10 @@
  * received, so a thousand of them can run in one test process.
  */
 import type { Socket } from "bun";
+import { concatBytes, latin1Text } from "../../support/bytes.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
-const latin1 = new TextDecoder("latin1");
 const encoder = new TextEncoder();
 
 export interface Value {
@@ -81,7 +81,7 @@ export class ReplyClient {
       const newline = this.buffer.subarray(this.start, this.end).indexOf(LF);
       if (newline !== -1) {
         const lineEnd = this.start + newline;
-        const text = latin1.decode(
+        const text = latin1Text(
           this.buffer.subarray(
             this.start,
             lineEnd > this.start && this.buffer[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd,
@@ -128,11 +128,7 @@ export class ReplyClient {
   async set(key: string, value: Uint8Array | string, timeoutMs = 10_000): Promise<string> {
     const bytes = typeof value === "string" ? encoder.encode(value) : value;
     const head = encoder.encode(`set ${key} 0 0 ${bytes.length}\r\n`);
-    const request = new Uint8Array(head.length + bytes.length + 2);
-    request.set(head);
-    request.set(bytes, head.length);
-    request.set([CR, LF], head.length + bytes.length);
-    await this.send(request);
+    await this.send(concatBytes(head, bytes, "\r\n"));
     return await this.line(timeoutMs);
   }
 
@@ -227,7 +223,7 @@ export class ReplyClient {
 
   private peek(): string {
     return JSON.stringify(
-      latin1.decode(this.buffer.subarray(this.start, Math.min(this.end, this.start + 200))),
+      latin1Text(this.buffer.subarray(this.start, Math.min(this.end, this.start + 200))),
     );
   }
 }
