@@ -61,6 +61,15 @@ function singleErrorLine(result: CliResult): string {
   return text;
 }
 
+/** Runs litecached on `path`, expecting exit 1 and one error line naming the path; returns it. */
+async function expectRefusal(path: string, options: { asUser?: string } = {}): Promise<string> {
+  const result = await runCli([path, ...portArgs()], options);
+  expect(result.exitCode).toBe(1);
+  const line = singleErrorLine(result);
+  expect(line).toContain(path);
+  return line;
+}
+
 /** A refused database file must be left exactly as it was, with no -wal/-shm beside it. */
 function expectUntouched(path: string, before: Uint8Array, filesBefore: string[]): void {
   expect(Buffer.compare(readFileSync(path), before)).toBe(0);
@@ -144,9 +153,7 @@ describe("database paths that must be refused", () => {
     writeFileSync(path, "These are my notes.\nThey are not a database.\n");
     const before = readFileSync(path);
     const files = readdirSync(directory);
-    const result = await runCli([path, ...portArgs()]);
-    expect(result.exitCode).toBe(1);
-    expect(singleErrorLine(result)).toContain(path);
+    await expectRefusal(path);
     expectUntouched(path, before, files);
   });
 
@@ -157,9 +164,7 @@ describe("database paths that must be refused", () => {
     crypto.getRandomValues(random);
     writeFileSync(path, random);
     const files = readdirSync(directory);
-    const result = await runCli([path, ...portArgs()]);
-    expect(result.exitCode).toBe(1);
-    expect(singleErrorLine(result)).toContain(path);
+    await expectRefusal(path);
     expectUntouched(path, random, files);
   });
 
@@ -172,10 +177,7 @@ describe("database paths that must be refused", () => {
     other.close();
     const before = readFileSync(path);
     const files = readdirSync(directory);
-    const result = await runCli([path, ...portArgs()]);
-    expect(result.exitCode).toBe(1);
-    const line = singleErrorLine(result);
-    expect(line).toContain(path);
+    const line = await expectRefusal(path);
     expect(line).toContain("not a litecached");
     expectUntouched(path, before, files);
   });
@@ -184,17 +186,13 @@ describe("database paths that must be refused", () => {
     const directory = temporaryDirectory();
     const path = join(directory, "folder.sqlite");
     mkdirSync(path);
-    const result = await runCli([path, ...portArgs()]);
-    expect(result.exitCode).toBe(1);
-    expect(singleErrorLine(result)).toContain(path);
+    await expectRefusal(path);
     expect(readdirSync(path)).toEqual([]);
   });
 
   test("Should refuse a path inside a directory that does not exist", async () => {
     const path = join(temporaryDirectory(), "no-such-directory", "database.sqlite");
-    const result = await runCli([path, ...portArgs()]);
-    expect(result.exitCode).toBe(1);
-    expect(singleErrorLine(result)).toContain(path);
+    await expectRefusal(path);
   });
 
   test("Should refuse an unreadable file (chmod 000) for a user who may not read it", async () => {
@@ -205,9 +203,7 @@ describe("database paths that must be refused", () => {
     writeFileSync(path, "");
     chmodSync(path, 0o000);
     const isRoot = process.getuid?.() === 0;
-    const result = await runCli([path, ...portArgs()], isRoot ? { asUser: "nobody" } : {});
-    expect(result.exitCode).toBe(1);
-    expect(singleErrorLine(result)).toContain(path);
+    await expectRefusal(path, isRoot ? { asUser: "nobody" } : {});
     expect(readFileSync(path).length).toBe(0);
     expect(readdirSync(directory)).toEqual(["locked.sqlite"]);
   });
@@ -218,10 +214,7 @@ describe("database paths that must be refused", () => {
     writeFileSync(path, "plain text, mode 000\n");
     chmodSync(path, 0o000);
     const before = readFileSync(path);
-    const result = await runCli([path, ...portArgs()]);
-    expect(result.exitCode).toBe(1);
-    const line = singleErrorLine(result);
-    expect(line).toContain(path);
+    const line = await expectRefusal(path);
     // Root may read it, so the reason is its content; anyone else may not open it at all.
     if (process.getuid?.() === 0) expect(line).toContain("not a database");
     expectUntouched(path, before, ["locked-notes.sqlite"]);
@@ -230,9 +223,7 @@ describe("database paths that must be refused", () => {
   test("Should refuse a database that a running litecached holds", async () => {
     const server = await startServer();
     try {
-      const result = await runCli([server.databasePath, ...portArgs()]);
-      expect(result.exitCode).toBe(1);
-      expect(singleErrorLine(result)).toContain(server.databasePath);
+      await expectRefusal(server.databasePath);
     } finally {
       expect(await server.stop()).toBe(0);
     }
