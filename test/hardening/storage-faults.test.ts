@@ -78,6 +78,31 @@ function startupFailure(databasePath: string): { exitCode: number | null; stderr
   return { exitCode: result.exitCode, stderr: result.stderr.toString() };
 }
 
+/** A startup refusal: exit code 1 and a single line on stderr, matching `pattern`. */
+function expectOneClearLine(
+  refusal: { exitCode: number | null; stderr: string },
+  pattern: RegExp,
+): void {
+  expect(refusal.exitCode).toBe(1);
+  expect(refusal.stderr).toMatch(pattern);
+  expect(refusal.stderr.trim().split("\n")).toHaveLength(1);
+}
+
+/** Stores `prefix:0` to `prefix:29`, `size` bytes each; returns them, all acknowledged. */
+async function storeThirty(
+  client: ReplyClient,
+  prefix: string,
+  size: number,
+): Promise<Map<string, string>> {
+  const acknowledged = new Map<string, string>();
+  for (let index = 0; index < 30; index++) {
+    const key = `${prefix}:${index}`;
+    expect(await client.set(key, valueFor(key, size))).toBe("STORED");
+    acknowledged.set(key, valueFor(key, size));
+  }
+  return acknowledged;
+}
+
 async function expectAllStored(port: number, acknowledged: Map<string, string>): Promise<void> {
   const client = await ReplyClient.connect(port);
   await client.send(`get ${[...acknowledged.keys()].join(" ")}\r\n`);
@@ -94,12 +119,7 @@ describe("a full disk", () => {
     const server = await startServer({ databasePath: join(disk, "database.sqlite") });
     servers.push(server);
     const client = await ReplyClient.connect(server.port);
-    const acknowledged = new Map<string, string>();
-    for (let index = 0; index < 30; index++) {
-      const key = `before:${index}`;
-      expect(await client.set(key, valueFor(key, 1024))).toBe("STORED");
-      acknowledged.set(key, valueFor(key, 1024));
-    }
+    const acknowledged = await storeThirty(client, "before", 1024);
     expect(await client.set("counter", "41")).toBe("STORED");
     acknowledged.set("counter", "41");
 
@@ -166,21 +186,16 @@ describe("a full disk", () => {
     const server = await startServer({ databasePath: join(disk, "database.sqlite") });
     servers.push(server);
     const client = await ReplyClient.connect(server.port);
-    const acknowledged = new Map<string, string>();
-    for (let index = 0; index < 30; index++) {
-      const key = `kept:${index}`;
-      expect(await client.set(key, valueFor(key, 2048))).toBe("STORED");
-      acknowledged.set(key, valueFor(key, 2048));
-    }
+    const acknowledged = await storeThirty(client, "kept", 2048);
     const filler = fillDisk(disk);
     expect(await client.set("late", valueFor("late", 8192))).toBe(DISK_FULL);
     expect(await server.stop()).toBe(0);
     expect(server.stderr()).not.toMatch(STACK_FRAME);
 
-    const refusal = startupFailure(server.databasePath);
-    expect(refusal.exitCode).toBe(1);
-    expect(refusal.stderr).toMatch(/^litecached: cannot use .*database\.sqlite: the disk is full/);
-    expect(refusal.stderr.trim().split("\n")).toHaveLength(1);
+    expectOneClearLine(
+      startupFailure(server.databasePath),
+      /^litecached: cannot use .*database\.sqlite: the disk is full/,
+    );
 
     rmSync(filler);
     const restarted = await startServer({ databasePath: server.databasePath });
@@ -205,11 +220,7 @@ describe("a database another process holds", () => {
       const refusal = startupFailure(databasePath);
       holder.run("ROLLBACK");
       holder.close();
-      expect(refusal.exitCode).toBe(1);
-      expect(refusal.stderr).toMatch(
-        /^litecached: .*database\.sqlite is in use by another process/,
-      );
-      expect(refusal.stderr.trim().split("\n")).toHaveLength(1);
+      expectOneClearLine(refusal, /^litecached: .*database\.sqlite is in use by another process/);
     }
 
     const restarted = await startServer({ databasePath });
@@ -243,12 +254,10 @@ describe("a read-only file system", () => {
     mounts.push(readOnly);
 
     for (const name of ["database.sqlite", "new.sqlite"]) {
-      const refusal = startupFailure(join(readOnly, name));
-      expect(refusal.exitCode).toBe(1);
-      expect(refusal.stderr).toMatch(
+      expectOneClearLine(
+        startupFailure(join(readOnly, name)),
         /^litecached: cannot (use|open) .*: its folder is on a read-only file system/,
       );
-      expect(refusal.stderr.trim().split("\n")).toHaveLength(1);
     }
   });
 });
