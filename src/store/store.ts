@@ -78,6 +78,7 @@ interface CounterRow {
 }
 
 const MAX_U64 = (1n << 64n) - 1n;
+const asciiEncoder = new TextEncoder();
 
 export class Store {
   readonly path: string;
@@ -207,7 +208,7 @@ export class Store {
   delete(key: Uint8Array): boolean {
     this.beginWrite();
     if (this.statements.delete.run(key).changes === 0) return false;
-    this.batch?.changes.push({ type: "delete", key: Uint8Array.from(key) });
+    this.recordChange({ type: "delete", key: Uint8Array.from(key) });
     return true;
   }
 
@@ -227,14 +228,14 @@ export class Store {
     const digits = result.toString();
     const text =
       digits.length < current.value.length ? digits.padEnd(current.value.length) : digits;
-    this.updateExisting(key, new TextEncoder().encode(text), current.flags);
+    this.updateExisting(key, asciiEncoder.encode(text), current.flags);
     return result;
   }
 
   flush(): void {
     this.beginWrite();
     this.statements.deleteAll.run();
-    this.batch?.changes.push({ type: "flush" });
+    this.recordChange({ type: "flush" });
   }
 
   // ---- durability ----
@@ -297,7 +298,7 @@ export class Store {
     return this.readCounters().item_bytes;
   }
 
-  /** Size of the database file and its write-ahead log, in bytes. */
+  /** Size of the database in bytes (its pages; the write-ahead log is not counted). */
   get fileSize(): number {
     const { page_count } = this.db.query("PRAGMA page_count").get() as { page_count: number };
     const { page_size } = this.db.query("PRAGMA page_size").get() as { page_size: number };
@@ -342,15 +343,13 @@ export class Store {
   }
 
   private recordSet(key: Uint8Array, size: number, flags: number, cas: number, modifiedMs: number) {
-    if (this.changeListeners.size === 0 || this.batch === undefined) return;
-    this.batch.changes.push({
-      type: "set",
-      key: Uint8Array.from(key),
-      size,
-      flags,
-      cas,
-      modifiedMs,
-    });
+    if (this.changeListeners.size === 0) return;
+    this.recordChange({ type: "set", key: Uint8Array.from(key), size, flags, cas, modifiedMs });
+  }
+
+  /** Keeps a change for the listeners, who hear of it once its batch commits. */
+  private recordChange(change: Change): void {
+    if (this.changeListeners.size > 0) this.batch?.changes.push(change);
   }
 
   private emitChanges(changes: readonly Change[]): void {
