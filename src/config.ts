@@ -6,6 +6,14 @@
 
 export const VERSION = "0.1.0";
 
+/**
+ * The memcached release whose text protocol litecached speaks, and which it
+ * reports to `version` and `stats`: clients and tools (libmemcached's
+ * memcapable among them) choose what to expect from that number, and some
+ * parse it as three integers.
+ */
+export const MEMCACHED_PROTOCOL_VERSION = "1.6.18";
+
 export const SYNC_MODES = ["normal", "full"] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 

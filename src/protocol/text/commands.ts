@@ -4,7 +4,7 @@
  * the group commit, for writes).
  */
 import type { Config } from "../../config.ts";
-import { VERSION } from "../../config.ts";
+import { MEMCACHED_PROTOCOL_VERSION } from "../../config.ts";
 import type { Stats } from "../../stats.ts";
 import type { Store } from "../../store/store.ts";
 import type { ReplyBuffer } from "../reply-buffer.ts";
@@ -19,6 +19,7 @@ export type Settings = Pick<
 
 const VALUE_PREFIX = new TextEncoder().encode("VALUE ");
 const CRLF = new TextEncoder().encode("\r\n");
+const VERSION_REPLY = new TextEncoder().encode(`VERSION ${MEMCACHED_PROTOCOL_VERSION}\r\n`);
 
 /** setTimeout fires at once for delays over 2^31-1 ms (24.8 days); longer waits are chained. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
@@ -68,7 +69,7 @@ export class TextCommands {
         this.reportStats(request.arguments, out);
         return "continue";
       case "version":
-        out.writeAscii(`VERSION ${VERSION}\r\n`);
+        out.writeBytes(VERSION_REPLY);
         return "continue";
       case "invalid":
         out.writeBytes(request.reply);

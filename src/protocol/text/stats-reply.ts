@@ -2,7 +2,7 @@
  * The text of `stats` and `stats settings`: memcached's field names, in
  * memcached's order, with litecached's values, then litecached's own fields.
  */
-import { VERSION } from "../../config.ts";
+import { MEMCACHED_PROTOCOL_VERSION, VERSION } from "../../config.ts";
 import type { Stats } from "../../stats.ts";
 import type { Store } from "../../store/store.ts";
 import type { Settings } from "./commands.ts";
@@ -26,7 +26,7 @@ export function formatStats(stats: Stats, store: Store, settings: Settings): str
     ["pid", process.pid],
     ["uptime", stats.uptimeSeconds],
     ["time", Math.floor(Date.now() / 1000)],
-    ["version", VERSION],
+    ["version", MEMCACHED_PROTOCOL_VERSION],
     ["pointer_size", 64],
     ["rusage_user", seconds(usage.userCPUTime)],
     ["rusage_system", seconds(usage.systemCPUTime)],
@@ -66,6 +66,7 @@ export function formatStats(stats: Stats, store: Store, settings: Settings): str
     ["evictions", 0],
     ["reclaimed", 0],
     // litecached's own
+    ["litecached_version", VERSION],
     ["store_failed", counters.store_failed],
     ["commits", store.commitCount],
     ["commit_failures", store.commitFailureCount],
