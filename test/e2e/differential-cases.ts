@@ -779,12 +779,12 @@ export const DIFFERENTIAL_CASES: DifferentialCase[] = [
     steps: () => ["verbosity 99999999999999999999\r\nverbosity -1\r\nverbosity 1 2\r\n"],
   },
   {
-    name: "verbosity noreply alone is silent in memcached",
+    name: "verbosity noreply alone is silent",
     steps: () => ["verbosity noreply\r\n"],
-    deliberate: {
-      reason: "README: errors about a malformed line are sent despite noreply",
-      litecached: `CLIENT_ERROR bad command line format\r\n${V}`,
-    },
+  },
+  {
+    name: "verbosity with a non-numeric level and noreply is silent",
+    steps: () => ["verbosity loud noreply\r\n"],
   },
   {
     name: "cas with a unique of 2^64 is a client error",

@@ -553,8 +553,10 @@ export class TextParser {
     const count = tokens.length / 2;
     if (count !== 2 && count !== 3) return { kind: "invalid", reply: Reply.ERROR };
     const noreply = this.endsWithNoreply(tokens);
-    // Checked even with noreply ("verbosity noreply" has no level): the
-    // README's rule is that errors about a malformed line are always sent.
+    // With noreply the level is not checked: memcached stays silent even for
+    // "verbosity noreply", and memcapable relies on it. The level changes
+    // nothing in litecached either way.
+    if (noreply) return { kind: "verbosity", noreply };
     if (parseUnsigned64(this.token(tokens, 1)) === undefined) {
       return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
     }

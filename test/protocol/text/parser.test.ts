@@ -251,6 +251,12 @@ const WELL_FORMED: Case[] = [
   when("flush_all with a delay and noreply", "flush_all 10 noreply\r\n", flushAll(9, true)),
   when("verbosity", "verbosity 1\r\n", verbosity()),
   when("verbosity with noreply", "verbosity 1 noreply\r\n", verbosity(true)),
+  when("verbosity with noreply and no level", "verbosity noreply\r\n", verbosity(true)),
+  when(
+    "verbosity with a non-numeric level and noreply",
+    "verbosity x noreply\r\n",
+    verbosity(true),
+  ),
   when("stats", "stats\r\n", stats()),
   when("stats with arguments", "stats detail dump\r\n", stats("detail", "dump")),
   when("stats settings", "stats settings\r\n", stats("settings")),
@@ -545,8 +551,6 @@ const MALFORMED: Case[] = [
   // verbosity
   when("verbosity with a non-numeric level", "verbosity x\r\n", BAD_LINE),
   when("verbosity with a negative level", "verbosity -1\r\n", BAD_LINE),
-  when("verbosity with a non-numeric level and noreply", "verbosity x noreply\r\n", BAD_LINE),
-  when("verbosity with noreply and no level", "verbosity noreply\r\n", BAD_LINE),
 ];
 
 describe("TextParser: malformed requests", () => {
