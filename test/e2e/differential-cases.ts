@@ -574,12 +574,12 @@ export const DIFFERENTIAL_CASES: DifferentialCase[] = [
     steps: () => ["stats reset\r\n"],
   },
   {
-    name: "stats items answers an empty listing",
-    steps: () => ["stats items\r\n"],
-    deliberate: {
-      reason: "README: stats items answers an empty END, litecached has no slab classes",
-      litecached: `END\r\n${V}`,
-    },
+    name: "stats cachedump without its numbers is a client error",
+    steps: () => ["stats cachedump\r\nstats cachedump 1\r\nstats cachedump x 1\r\n"],
+  },
+  {
+    name: "stats cachedump of a slab class past the last is refused",
+    steps: () => ["stats cachedump 64 10\r\n"],
   },
   {
     name: "stats detail on and off answer OK",

@@ -10,7 +10,7 @@ import type { Store } from "../../store/store.ts";
 import type { ReplyBuffer } from "../reply-buffer.ts";
 import type { Request, RetrievalCommand, StorageCommand } from "./parser.ts";
 import { Reply } from "./replies.ts";
-import { formatSettings, formatStats } from "./stats-reply.ts";
+import { formatItems, formatSettings, formatStats } from "./stats-reply.ts";
 
 export type Settings = Pick<
   Config,
@@ -23,6 +23,12 @@ const VERSION_REPLY = new TextEncoder().encode(`VERSION ${MEMCACHED_PROTOCOL_VER
 
 /** setTimeout fires at once for delays over 2^31-1 ms (24.8 days); longer waits are chained. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** memcached's number of slab classes: a larger class id is refused. */
+const SLAB_CLASS_COUNT = 64;
+/** Keys one `stats cachedump` lists at most: it runs on the shared event loop. */
+const MAX_CACHEDUMP_KEYS = 10_000;
+const DECIMAL = /^\d{1,10}$/;
 
 /** What the connection must do after a request. */
 export type Outcome = "continue" | "close";
@@ -277,10 +283,16 @@ export class TextCommands {
         out.writeBytes(Reply.RESET);
         return;
       case "items":
+        out.writeAscii(formatItems(this.store));
+        return;
+      case "cachedump":
+        this.dumpKeys(rest, out);
+        return;
       case "slabs":
       case "sizes":
       case "conns":
-        // litecached has no slabs or LRU; an empty listing keeps tools working.
+        // litecached has no slabs, LRU or connection details to show; an
+        // empty listing keeps tools working.
         out.writeBytes(Reply.END);
         return;
       case "detail":
@@ -291,5 +303,37 @@ export class TextCommands {
       default:
         out.writeBytes(Reply.ERROR);
     }
+  }
+
+  /**
+   * `stats cachedump <class> <limit>`: the first keys in byte order, as
+   * memcached lists a slab class's keys (`ITEM <key> [<size> b; <exptime> s]`;
+   * items never expire, so 0 s). A limit of 0 means as many as allowed.
+   */
+  private dumpKeys(args: string[], out: ReplyBuffer): void {
+    const [classText, limitText] = args;
+    if (classText === undefined || limitText === undefined) {
+      out.writeBytes(Reply.BAD_COMMAND_LINE_SHORT);
+      return;
+    }
+    if (!DECIMAL.test(classText) || !DECIMAL.test(limitText)) {
+      out.writeBytes(Reply.BAD_COMMAND_LINE);
+      return;
+    }
+    const slabClass = Number(classText);
+    if (slabClass >= SLAB_CLASS_COUNT) {
+      out.writeBytes(Reply.ILLEGAL_SLAB_ID);
+      return;
+    }
+    if (slabClass === 1) {
+      const requested = Number(limitText);
+      const limit = requested === 0 ? MAX_CACHEDUMP_KEYS : Math.min(requested, MAX_CACHEDUMP_KEYS);
+      for (const summary of this.store.listKeys({ limit })) {
+        out.writeAscii("ITEM ");
+        out.writeBytes(summary.key);
+        out.writeAscii(` [${summary.size} b; 0 s]\r\n`);
+      }
+    }
+    out.writeBytes(Reply.END);
   }
 }

@@ -67,8 +67,9 @@ interface PendingStorage {
   flags: number;
   casUnique: bigint;
   noreply: boolean;
-  /** Offset of the data block in the buffer; the block is `length` bytes plus CRLF. */
+  /** Where the command line starts: it stays buffered, key included, until the data is in. */
   lineStart: number;
+  /** Offset of the data block in the buffer; the block is `length` bytes plus CRLF. */
   dataStart: number;
   length: number;
 }

@@ -25,6 +25,9 @@ export const Reply = {
   INVALID_EXPTIME: line("CLIENT_ERROR invalid exptime argument"),
   NON_NUMERIC_VALUE: line("CLIENT_ERROR cannot increment or decrement non-numeric value"),
   STATS_DETAIL_USAGE: line("CLIENT_ERROR usage: stats detail on|off|dump"),
+  /** memcached's words for a `stats cachedump` without its two numbers. */
+  BAD_COMMAND_LINE_SHORT: line("CLIENT_ERROR bad command line"),
+  ILLEGAL_SLAB_ID: line("CLIENT_ERROR Illegal slab id"),
   OBJECT_TOO_LARGE: line("SERVER_ERROR object too large for cache"),
 } as const;
 

@@ -94,3 +94,32 @@ export function formatSettings(settings: Settings): string {
     ["sync_mode", settings.sync],
   ]);
 }
+
+/**
+ * `stats items`: litecached has no slab classes, so every item is reported
+ * in class 1; tools that walk the classes (memcdump, phpMemcachedAdmin) then
+ * find the keys through `stats cachedump 1 <limit>`.
+ */
+export function formatItems(store: Store): string {
+  const count = store.itemCount;
+  if (count === 0) return "END\r\n";
+  const zero = (name: string): readonly [string, StatValue] => [`items:1:${name}`, 0];
+  return formatLines([
+    ["items:1:number", count],
+    zero("number_hot"),
+    zero("number_warm"),
+    ["items:1:number_cold", count],
+    zero("age_hot"),
+    zero("age_warm"),
+    zero("age"),
+    ["items:1:mem_requested", store.itemBytes],
+    zero("evicted"),
+    zero("evicted_nonzero"),
+    zero("evicted_time"),
+    zero("outofmemory"),
+    zero("tailrepairs"),
+    zero("reclaimed"),
+    zero("expired_unfetched"),
+    zero("evicted_unfetched"),
+  ]);
+}
