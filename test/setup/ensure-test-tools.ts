@@ -11,6 +11,9 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   memcached: "/usr/bin/memcached",
   "libmemcached-tools": "/usr/bin/memcaslap",
   chromium: "/usr/bin/chromium",
+  // A Recommends of chromium that --no-install-recommends leaves out: without
+  // any font the page's text would not render in the browser tests.
+  "fonts-liberation": "/usr/share/fonts/truetype/liberation",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)
