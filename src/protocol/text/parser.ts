@@ -78,7 +78,12 @@ interface PendingStorage {
 type Tokens = number[];
 
 const UINT32_MAX = 0xffff_ffff;
-const textDecoder = new TextDecoder("latin1");
+/**
+ * For text the parser only compares with ASCII (stats arguments, digits, a
+ * line's first bytes). The "latin1" label really means windows-1252, which
+ * is fine for that; keys and values are never decoded.
+ */
+const asciiDecoder = new TextDecoder("latin1");
 /** First bytes of command names that memcached answers without its HTTP check. */
 const DISPATCHED_FIRST_BYTES: ReadonlySet<number> = new Set(
   Array.from("gsacidt", (letter) => letter.charCodeAt(0)),
@@ -232,7 +237,7 @@ export class TextParser {
   }
 
   private startsWithRetrieval(): boolean {
-    const head = textDecoder.decode(this.buffer.subarray(this.start, this.start + 110));
+    const head = asciiDecoder.decode(this.buffer.subarray(this.start, this.start + 110));
     return RETRIEVAL_LINE_START.test(head);
   }
 
@@ -359,7 +364,7 @@ export class TextParser {
   private tokenStrings(tokens: Tokens, from: number): string[] {
     const strings: string[] = [];
     for (let index = from; index < tokens.length / 2; index++) {
-      strings.push(textDecoder.decode(this.token(tokens, index)));
+      strings.push(asciiDecoder.decode(this.token(tokens, index)));
     }
     return strings;
   }
@@ -613,7 +618,7 @@ function readDecimal(token: Uint8Array): Decimal | undefined {
   const digits = index - significant;
   if (digits > MAX_DIGITS) return { negative, magnitude: TWO_TO_64 };
   if (digits > EXACT_DIGITS) {
-    return { negative, magnitude: BigInt(textDecoder.decode(token.subarray(significant, index))) };
+    return { negative, magnitude: BigInt(asciiDecoder.decode(token.subarray(significant, index))) };
   }
   let magnitude = 0;
   for (let position = significant; position < index; position++) {
