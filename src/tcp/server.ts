@@ -30,14 +30,11 @@ export interface MemcachedServerOptions {
   idleTimeout: number;
 }
 
-/** A multiget answered in parts, so that its reply never sits whole in memory. */
+/** The rest of a multiget whose reply reached the output cap, answered as the client reads. */
 interface PartialRetrieval {
   command: RetrievalCommand;
+  /** Copies of the keys still to answer: the parser's buffer is reused. */
   keys: Uint8Array[];
-  /** Index of the first key not answered yet. */
-  next: number;
-  /** The keys are still views into the parser's buffer (valid until its next push). */
-  borrowed: boolean;
 }
 
 interface Connection {
@@ -176,14 +173,15 @@ export class MemcachedServer {
       }
       try {
         if (connection.retrieval !== undefined) {
-          this.continueRetrieval(connection);
+          const { command, keys } = connection.retrieval;
+          connection.retrieval = undefined;
+          this.retrieve(connection, command, keys);
           continue;
         }
         const request = parser.next();
         if (request === undefined) break;
         if (request.kind === "retrieval") {
-          const { command, keys } = request;
-          connection.retrieval = { command, keys, next: 0, borrowed: true };
+          this.retrieve(connection, request.command, request.keys);
           continue;
         }
         if (this.commands.execute(request, replies) === "close") connection.closing = true;
@@ -195,27 +193,20 @@ export class MemcachedServer {
         replies.writeBytes(storageFailureReply(error));
       }
     }
-    const retrieval = connection.retrieval;
-    if (retrieval?.borrowed) {
-      // Paused halfway through a multiget: keep its remaining keys past the parser's next push.
-      retrieval.keys = retrieval.keys.slice(retrieval.next).map((key) => key.slice());
-      retrieval.next = 0;
-      retrieval.borrowed = false;
-    }
     this.flush(socket);
   }
 
-  /** Answers the next keys of a multiget, up to the output cap. */
-  private continueRetrieval(connection: Connection): void {
-    const retrieval = connection.retrieval as PartialRetrieval;
-    retrieval.next = this.commands.retrieve(
-      retrieval.command,
-      retrieval.keys,
-      retrieval.next,
-      connection.replies,
-      MAX_PENDING_OUTPUT_BYTES - connection.unsentBytes,
-    );
-    if (retrieval.next >= retrieval.keys.length) connection.retrieval = undefined;
+  /**
+   * Answers a get up to the output cap; a multiget that does not fit keeps
+   * its remaining keys for when the client has read, so its reply never sits
+   * whole in memory.
+   */
+  private retrieve(connection: Connection, command: RetrievalCommand, keys: Uint8Array[]): void {
+    const limit = MAX_PENDING_OUTPUT_BYTES - connection.unsentBytes;
+    const next = this.commands.retrieve(command, keys, connection.replies, limit);
+    if (next < keys.length) {
+      connection.retrieval = { command, keys: keys.slice(next).map((key) => key.slice()) };
+    }
   }
 
   /** Sends the collected replies now, or once the writes they acknowledge are durable. */

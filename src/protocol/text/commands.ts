@@ -48,7 +48,7 @@ export class TextCommands {
   execute(request: Request, out: ReplyBuffer): Outcome {
     switch (request.kind) {
       case "retrieval":
-        this.retrieve(request.command, request.keys, 0, out, Number.POSITIVE_INFINITY);
+        this.retrieve(request.command, request.keys, out, Number.POSITIVE_INFINITY);
         return "continue";
       case "storage":
         this.storeValue(request, out);
@@ -97,23 +97,22 @@ export class TextCommands {
   }
 
   /**
-   * Answers keys[from..] and returns the index of the first key not answered
-   * yet, stopping early once `out` holds `limit` bytes (END comes with the
-   * last key). The server uses the limit to stream a multiget of many large
+   * Answers the keys in order and returns the index of the first key not
+   * answered yet, stopping early once `out` holds `limit` bytes (END comes
+   * with the last key). The server uses the limit to stream a multiget of many large
    * values instead of building its whole reply in memory.
    */
   retrieve(
     command: RetrievalCommand,
     keys: readonly Uint8Array[],
-    from: number,
     out: ReplyBuffer,
     limit: number,
   ): number {
     const counters = this.stats.counters;
     const withCas = command === "gets" || command === "gats";
     const touching = command === "gat" || command === "gats";
-    for (let index = from; index < keys.length; index++) {
-      if (index > from && out.byteLength >= limit) return index;
+    for (let index = 0; index < keys.length; index++) {
+      if (index > 0 && out.byteLength >= limit) return index;
       const key = keys[index] as Uint8Array;
       const item = this.store.get(key);
       if (touching) {
