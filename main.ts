@@ -58,13 +58,10 @@ function main(): void {
     fail(listenError(error, "memcached", config.port), 1);
   }
 
+  const web = createWebApp({ store, stats, host: config.host, port: config.httpPort });
   let http: ReturnType<typeof Bun.serve>;
   try {
-    http = Bun.serve({
-      hostname: config.host,
-      port: config.httpPort,
-      fetch: createWebApp({ store, stats, host: config.host, port: config.httpPort }).fetch,
-    });
+    http = Bun.serve({ hostname: config.host, port: config.httpPort, fetch: web.fetch });
   } catch (error) {
     memcached.shutdown();
     store.close();
@@ -78,6 +75,8 @@ function main(): void {
     console.log(`litecached: ${signal} received, stopping`);
     memcached.shutdown();
     commands.dispose();
+    // End event streams properly, so browsers see the stream close and reconnect.
+    web.closeEventStreams();
     http.stop(true);
     store.close();
     process.exit(0);
