@@ -7,6 +7,7 @@
  * request are views into the parser's buffer: use (or copy) them before the
  * next `push`.
  */
+import { parseFlags, parseInt32, parseUnsigned64, REALTIME_MAXDELTA } from "../numbers.ts";
 import { Reply } from "./replies.ts";
 
 /** A command line longer than this without a newline closes the connection... */
@@ -77,7 +78,6 @@ interface PendingStorage {
 /** Token boundaries within the buffer: [start0, end0, start1, end1, ...]. */
 type Tokens = number[];
 
-const UINT32_MAX = 0xffff_ffff;
 /**
  * For text the parser only compares with ASCII (stats arguments, digits, a
  * line's first bytes). The "latin1" label really means windows-1252, which
@@ -91,8 +91,6 @@ const DISPATCHED_FIRST_BYTES: ReadonlySet<number> = new Set(
 const LOWERCASE_M = 0x6d;
 /** memcached commands litecached does not have, which memcached answers before its HTTP check. */
 const UNSUPPORTED_ADMIN_COMMANDS = ["lru_crawler", "lru", "watch", "extstore", "refresh_certs"];
-/** Exptimes up to 30 days are relative; larger ones are Unix times. */
-const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 /** memcached's tokenizer hands out at most this many tokens at a time. */
 const MEMCACHED_MAX_TOKENS = 23;
 /** Every command the parser knows, grouped by length so a token is compared with few. */
@@ -568,108 +566,4 @@ export class TextParser {
     }
     return { kind: "verbosity", noreply };
   }
-}
-
-// ---- numbers, read the way memcached's safe_strto* wrappers read them ----
-//
-// memcached hands each token to glibc's strtol or strtoull (base 10) and
-// accepts what they accept: leading whitespace, a sign, digits, then the end
-// or whitespace (anything after that whitespace is ignored). Tokens cannot
-// hold spaces, but they can hold tabs and a CR (a line ending in CR CR LF).
-
-const ZERO = 0x30;
-const NINE = 0x39;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
-/** Up to this many significant digits a magnitude is exact as a double. */
-const EXACT_DIGITS = 15;
-/** More significant digits than this overflow every 64-bit type (ERANGE). */
-const MAX_DIGITS = 20;
-const TWO_TO_63 = 1n << 63n;
-const TWO_TO_64 = 1n << 64n;
-
-/** What strtol/strtoull found: a sign and a magnitude (a bigint only when it is large). */
-interface Decimal {
-  negative: boolean;
-  magnitude: number | bigint;
-}
-
-function isDigit(byte: number | undefined): boolean {
-  return byte !== undefined && byte >= ZERO && byte <= NINE;
-}
-
-/** C's isspace: space, \t, \n, \v, \f, \r. */
-function isSpace(byte: number | undefined): boolean {
-  return byte === SPACE || (byte !== undefined && byte >= 0x09 && byte <= 0x0d);
-}
-
-/** The number in a token as strtol/strtoull see it; undefined if there is none. */
-function readDecimal(token: Uint8Array): Decimal | undefined {
-  let index = 0;
-  while (isSpace(token[index])) index++;
-  const negative = token[index] === MINUS;
-  if (negative || token[index] === PLUS) index++;
-  const digitsStart = index;
-  while (isDigit(token[index])) index++;
-  if (index === digitsStart) return undefined;
-  if (index < token.length && !isSpace(token[index])) return undefined;
-  let significant = digitsStart;
-  while (significant < index - 1 && token[significant] === ZERO) significant++;
-  const digits = index - significant;
-  if (digits > MAX_DIGITS) return { negative, magnitude: TWO_TO_64 };
-  if (digits > EXACT_DIGITS) {
-    return { negative, magnitude: BigInt(asciiDecoder.decode(token.subarray(significant, index))) };
-  }
-  let magnitude = 0;
-  for (let position = significant; position < index; position++) {
-    magnitude = magnitude * 10 + ((token[position] as number) - ZERO);
-  }
-  return { negative, magnitude };
-}
-
-/**
- * safe_strtoull (and safe_strtoul, the same on 64-bit Linux): "-n" wraps
- * modulo 2^64 as in C, and is refused only when the result looks negative.
- */
-function toUnsigned64({ negative, magnitude }: Decimal): number | bigint | undefined {
-  if (typeof magnitude === "number") {
-    // A small negative wraps to 2^64 - n, which looks negative: refused.
-    if (negative) return magnitude === 0 ? 0 : undefined;
-    return magnitude;
-  }
-  if (magnitude >= TWO_TO_64) return undefined;
-  if (!negative) return magnitude;
-  const wrapped = (TWO_TO_64 - magnitude) % TWO_TO_64;
-  return wrapped >= TWO_TO_63 ? undefined : wrapped;
-}
-
-/** An unsigned 64-bit decimal (delta, cas unique); undefined if memcached refuses it. */
-export function parseUnsigned64(token: Uint8Array): bigint | undefined {
-  const decimal = readDecimal(token);
-  if (decimal === undefined) return undefined;
-  const value = toUnsigned64(decimal);
-  return value === undefined ? undefined : BigInt(value);
-}
-
-/** Client flags: as safe_strtoul, but only values that fit 32 bits (README: no wrapping). */
-export function parseFlags(token: Uint8Array): number | undefined {
-  const decimal = readDecimal(token);
-  if (decimal === undefined) return undefined;
-  const value = toUnsigned64(decimal);
-  if (value === undefined || value > UINT32_MAX) return undefined;
-  return Number(value);
-}
-
-/**
- * safe_strtol: a signed 64-bit decimal, then stored in an int32_t as
- * memcached stores it (C truncation: 4294967297 becomes 1). undefined when
- * strtol would report ERANGE or finds no number.
- */
-export function parseInt32(token: Uint8Array): number | undefined {
-  const decimal = readDecimal(token);
-  if (decimal === undefined) return undefined;
-  const { negative, magnitude } = decimal;
-  if (typeof magnitude === "number") return (negative ? -magnitude : magnitude) | 0;
-  if (magnitude > (negative ? TWO_TO_63 : TWO_TO_63 - 1n)) return undefined;
-  return Number(BigInt.asIntN(32, negative ? -magnitude : magnitude));
 }
