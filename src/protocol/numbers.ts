@@ -152,3 +152,15 @@ export function formatDeltaResult(result: bigint, oldLength: number): string {
   const digits = result.toString();
   return digits.length < oldLength ? digits.padEnd(oldLength) : digits;
 }
+
+/**
+ * A cas from the wire (unsigned 64-bit) as litecached keeps cas values: a
+ * number. litecached hands out cas values counting up from 1, so a value
+ * past 2^53 - 1 belongs to no item: it becomes -1, which matches none.
+ */
+export function toCas(value: bigint): number {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : NO_SUCH_CAS;
+}
+
+/** A cas no item has. */
+export const NO_SUCH_CAS = -1;
