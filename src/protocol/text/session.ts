@@ -3,14 +3,13 @@
  * run against the command core, their replies encoded.
  */
 import type { CommandCore } from "../command-core.ts";
-import { toCas } from "../numbers.ts";
 import type { ReplyBuffer } from "../reply-buffer.ts";
 import type { ProtocolSession, SessionState } from "../session.ts";
 import { asError, noteStorageFailure } from "../storage-errors.ts";
 import { DELETE_REPLIES, STORE_REPLIES, writeStats, writeValue } from "./encoder.ts";
-import type { Request, RetrievalCommand } from "./parser.ts";
 import { TextParser } from "./parser.ts";
 import { Reply, storageFailureReply } from "./replies.ts";
+import type { Request, RetrievalCommand } from "./requests.ts";
 
 /** memcached's number of slab classes: a larger class id is refused. */
 const SLAB_CLASS_COUNT = 64;
@@ -79,7 +78,7 @@ export class TextSession implements ProtocolSession {
           key,
           value,
           flags,
-          compareCas: command === "cas" ? toCas(request.casUnique) : undefined,
+          compareCas: command === "cas" ? request.casUnique : undefined,
         });
         if (!noreply) out.writeAcknowledgement(STORE_REPLIES[result.status]);
         break;
@@ -118,7 +117,7 @@ export class TextSession implements ProtocolSession {
         out.writeAscii(`${VERSION_PREFIX}${core.version}\r\n`);
         break;
       case "invalid":
-        out.writeBytes(request.reply);
+        if (request.noreply !== true) out.writeBytes(request.reply);
         break;
       case "quit":
         return "close";

@@ -8,6 +8,7 @@
  * the deliberate differences listed in the README.
  */
 import { describe, expect, test } from "bun:test";
+import { NO_SUCH_CAS } from "../../../src/protocol/numbers.ts";
 import { type Request, TextParser } from "../../../src/protocol/text/parser.ts";
 import { Reply } from "../../../src/protocol/text/replies.ts";
 import { concatBytes, latin1Bytes, latin1Text } from "../../support/bytes.ts";
@@ -37,14 +38,14 @@ const storage = (
   key: string,
   flags: number,
   value: string,
-  options: { casUnique?: bigint; noreply?: boolean } = {},
+  options: { casUnique?: number; noreply?: boolean } = {},
 ): Parsed => ({
   kind: "storage",
   command,
   key,
   flags,
   value,
-  casUnique: options.casUnique ?? 0n,
+  casUnique: options.casUnique ?? 0,
   noreply: options.noreply ?? false,
 });
 const tooLarge = (command: string, key: string, noreply = false): Parsed => ({
@@ -207,12 +208,12 @@ const WELL_FORMED: Case[] = [
   when(
     "cas with binary data",
     `cas k 3 0 ${BINARY.length} 18446744073709551615\r\n${BINARY}\r\n`,
-    storage("cas", "k", 3, BINARY, { casUnique: 18446744073709551615n }),
+    storage("cas", "k", 3, BINARY, { casUnique: NO_SUCH_CAS }),
   ),
   when(
     "cas with noreply",
     "cas k 0 0 2 42 noreply\r\nhi\r\n",
-    storage("cas", "k", 0, "hi", { casUnique: 42n, noreply: true }),
+    storage("cas", "k", 0, "hi", { casUnique: 42, noreply: true }),
   ),
   when(
     "a key with bytes other than spaces and line ends",
@@ -394,7 +395,7 @@ describe("TextParser: numbers", () => {
     when(
       "a cas unique of minus zero",
       "cas k 0 0 1 -0\r\nx\r\n",
-      storage("cas", "k", 0, "x", { casUnique: 0n }),
+      storage("cas", "k", 0, "x", { casUnique: 0 }),
     ),
     when("verbosity with a level beyond 32 bits", "verbosity 4294967296\r\n", verbosity()),
     when("a touch exptime of minus zero", "touch k -0\r\n", touch("k")),
