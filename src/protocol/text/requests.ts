@@ -38,10 +38,5 @@ export type Request =
 
 /** An error reply, silenced when the request said noreply. */
 export function invalid(reply: Uint8Array, noreply = false): Request {
-  return noreply && SILENT_ERRORS
-    ? { kind: "invalid", reply, noreply }
-    : { kind: "invalid", reply };
+  return noreply ? { kind: "invalid", reply, noreply } : { kind: "invalid", reply };
 }
-
-/** Errors are still sent under noreply until memcached's rule is adopted. */
-const SILENT_ERRORS = false;
