@@ -301,8 +301,8 @@ export class CommandCore {
 
   /** A stale store keeps the recache token, so the winner is not raced again. */
   private markStaleAfterStore(key: Uint8Array): void {
-    const state = this.itemStates.peek(key);
-    if (state === undefined) return;
+    this.itemStates.startTracking();
+    const state = this.itemStates.peek(key) as ItemState;
     this.itemStates.save(key, { ...state, fetched: false, lastAccessMs: Date.now(), stale: true });
   }
 
