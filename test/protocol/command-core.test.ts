@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandCore, type StoreMode } from "../../src/protocol/command-core.ts";
+import { NO_SUCH_CAS, toCas } from "../../src/protocol/numbers.ts";
 import { Stats } from "../../src/stats.ts";
 import { Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
@@ -112,6 +113,14 @@ describe("CommandCore: cas compare", () => {
     expect(store(core, "set", "k", "v", { compareCas: 1 }).status).toBe("not_found");
     expect(core.store.has(bytes("k"))).toBe(false);
     expect(core.stats.counters.cas_misses).toBe(1);
+  });
+
+  test("Should refuse a cas beyond any cas given out", () => {
+    const core = openCore();
+    const { cas } = store(core, "set", "k", "v");
+    const beyond = toCas(BigInt(cas) + (1n << 53n));
+    expect(beyond).toBe(NO_SUCH_CAS);
+    expect(store(core, "set", "k", "w", { compareCas: beyond }).status).toBe("exists");
   });
 
   test("Should let a cas of 0 match nothing for set and replace", () => {
