@@ -47,6 +47,8 @@ export interface StoreRequest {
    * item is marked stale (memcached's CAS_STALE).
    */
   invalidate?: boolean;
+  /** Meta `b`: the key came base64-encoded, and `k` returns it so. */
+  binaryKey?: boolean;
 }
 
 export type StoreStatus = "stored" | "not_stored" | "exists" | "not_found";
@@ -105,6 +107,8 @@ export interface MetaFetchResult {
   tokenAlreadySent: boolean;
   /** `W`: this client wins the token (a vivified miss, or the first read of a stale item). */
   won: boolean;
+  /** The key was stored base64-encoded (`ms … b`). */
+  binaryKey: boolean;
   /** The item was vivified by this request (a write, to be acknowledged after its commit). */
   created: boolean;
 }
@@ -112,6 +116,7 @@ export interface MetaFetchResult {
 /** What `me` shows. */
 export interface ItemDebugInfo {
   item: Item;
+  binaryKey: boolean;
   lastAccessSeconds: number;
   fetched: boolean;
 }
@@ -181,6 +186,7 @@ export class CommandCore {
       tokenAlreadySent,
       won,
       created,
+      binaryKey: state.binaryKey,
     };
     const next = { ...state, tokenSent: state.tokenSent || won };
     if (!options.noUpdate) {
@@ -199,6 +205,7 @@ export class CommandCore {
     const state = this.itemStates.peek(key) as ItemState;
     return {
       item,
+      binaryKey: state.binaryKey,
       lastAccessSeconds: this.itemStates.secondsSince(state),
       fetched: state.fetched,
     };
@@ -239,6 +246,7 @@ export class CommandCore {
 
   private runStore(request: StoreRequest): StoreResult {
     const { mode, key, value, flags, compareCas } = request;
+    const binaryKey = request.binaryKey === true;
     const counters = this.stats.counters;
     const notStored: StoreResult = { status: "not_stored", cas: 0 };
     // A compare turns set and replace into memcached's NREAD_CAS.
@@ -256,25 +264,25 @@ export class CommandCore {
       counters.cas_hits++;
       const cas = this.store.replace(key, value, flags);
       if (stale) this.markStaleAfterStore(key);
-      else this.itemStates.noteStore(key);
+      else this.itemStates.noteStore(key, binaryKey);
       return { status: "stored", cas };
     }
     switch (mode) {
       case "set": {
         const cas = this.store.set(key, value, flags);
-        this.itemStates.noteStore(key);
+        this.itemStates.noteStore(key, binaryKey);
         return { status: "stored", cas };
       }
       case "add": {
         const cas = this.store.add(key, value, flags);
         if (cas === 0) return notStored;
-        this.itemStates.noteStore(key);
+        this.itemStates.noteStore(key, binaryKey);
         return { status: "stored", cas };
       }
       case "replace": {
         const cas = this.store.replace(key, value, flags);
         if (cas === 0) return notStored;
-        this.itemStates.noteStore(key);
+        this.itemStates.noteStore(key, binaryKey);
         return { status: "stored", cas };
       }
       case "append":
@@ -295,7 +303,7 @@ export class CommandCore {
     if (!this.store.concat(key, value, mode, this.settings.maxItemSize)) {
       return { status: "not_stored", cas: 0 };
     }
-    this.itemStates.noteStore(key);
+    this.itemStates.noteStore(key, request.binaryKey === true);
     return { status: "stored", cas: this.store.get(key)?.cas ?? 0 };
   }
 

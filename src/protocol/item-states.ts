@@ -1,7 +1,8 @@
 /**
  * What the meta protocol knows about an item besides its bytes: whether it
  * was fetched, when it was last accessed, whether it was invalidated
- * (stale) and whether a client already won the right to recache it.
+ * (stale), whether a client already won the right to recache it, and
+ * whether its key was stored as base64 (`ms … b`: `k` returns it encoded).
  *
  * memcached keeps these as item header bits; litecached keeps them in
  * memory only (README, "Protocol"): they are hints for cache clients, not
@@ -20,6 +21,7 @@ export interface ItemState {
   lastAccessMs: number;
   stale: boolean;
   tokenSent: boolean;
+  binaryKey: boolean;
 }
 
 export class ItemStates {
@@ -49,6 +51,7 @@ export class ItemStates {
         lastAccessMs: this.trackingSinceMs,
         stale: false,
         tokenSent: false,
+        binaryKey: false,
       }
     );
   }
@@ -74,9 +77,10 @@ export class ItemStates {
   }
 
   /** A new value: a new item, never fetched, not stale. */
-  noteStore(key: Uint8Array): void {
+  noteStore(key: Uint8Array, binaryKey = false): void {
     if (this.trackingSinceMs === undefined) return;
-    this.save(key, { fetched: false, lastAccessMs: this.now(), stale: false, tokenSent: false });
+    const lastAccessMs = this.now();
+    this.save(key, { fetched: false, lastAccessMs, stale: false, tokenSent: false, binaryKey });
   }
 
   forget(key: Uint8Array): void {

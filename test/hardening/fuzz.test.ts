@@ -292,6 +292,11 @@ function fuzzMessage(random: Random): Uint8Array {
 
 const REPLY_LINE =
   /^(END|STORED|NOT_STORED|EXISTS|NOT_FOUND|DELETED|TOUCHED|OK|RESET|ERROR|VERSION \S+|\d+|STAT \S+ \S*|CLIENT_ERROR [ -~]+|SERVER_ERROR object too large for cache)$/;
+/** Meta status lines: a code, then return flags (which may echo any key bytes). */
+const META_REPLY_LINE =
+  /^(?:(?:HD|EN|NF|NS|EX|MN)(?: .*)?|ME [^ ]+ exp=-1 la=\d+ cas=\d+ fetch=(?:yes|no) cls=\d+ size=\d+)$/;
+/** A meta value line: its data block follows. */
+const META_VALUE_LINE = /^VA (\d+)(?: .*)?$/;
 
 /** Reads a fuzz connection's replies and checks that every one is a protocol reply. */
 class ReplyChecker {
@@ -322,9 +327,11 @@ class ReplyChecker {
       const line = latin1Text(bytes.subarray(offset, newline)).replace(/\r$/, "");
       offset = newline + 1;
       this.lines++;
-      const value = /^VALUE [^ ]+ \d+ (\d+)( \d+)?$/.exec(line);
+      const value = /^VALUE [^ ]+ \d+ (\d+)( \d+)?$/.exec(line) ?? META_VALUE_LINE.exec(line);
       if (value !== null) this.skip = Number(value[1]) + 2;
-      else if (!REPLY_LINE.test(line) && this.bad.length < 5) this.bad.push(line.slice(0, 200));
+      else if (!REPLY_LINE.test(line) && !META_REPLY_LINE.test(line) && this.bad.length < 5) {
+        this.bad.push(line.slice(0, 200));
+      }
     }
     this.pending = bytes.slice(offset);
   }

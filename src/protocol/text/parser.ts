@@ -1,7 +1,8 @@
 /**
  * The memcached text protocol parser: bytes in, requests out, no I/O. It
- * frames command lines and data blocks; command-parsers.ts reads each
- * command's tokens.
+ * frames command lines and data blocks, and reads classic commands
+ * (command-parsers.ts) and meta commands (../meta/parser.ts), which share
+ * the framing.
  *
  * Feed it whatever the socket delivers with `push`, then call `next` until it
  * returns undefined ("incomplete: wait for more bytes"). A request may be
@@ -9,6 +10,8 @@
  * request are views into the parser's buffer: use (or copy) them before the
  * next `push`.
  */
+import { parseMetaLine } from "../meta/parser.ts";
+import type { MetaFlags } from "../meta/requests.ts";
 import {
   parseDelete,
   parseDelta,
@@ -44,14 +47,10 @@ export interface ParserOptions {
   now?: () => number;
 }
 
-/** What the data block completes. */
-type BlockOwner = {
-  kind: "storage";
-  command: StorageCommand;
-  flags: number;
-  casUnique: number;
-  noreply: boolean;
-};
+/** What the data block completes: a classic storage command or an ms. */
+type BlockOwner =
+  | { kind: "storage"; command: StorageCommand; flags: number; casUnique: number; noreply: boolean }
+  | { kind: "meta_set"; flags: MetaFlags; decodedKey: Uint8Array | undefined };
 
 /** A request whose data block is not all in yet. */
 interface PendingBlock {
@@ -224,6 +223,8 @@ export class TextParser {
 
   private parseLine(tokens: LineTokens): Request | undefined {
     if (tokens.count === 0) return invalid(Reply.ERROR);
+    if (tokens.length(0) === 2 && tokens.firstByte(0) === LOWERCASE_M)
+      return this.parseMeta(tokens);
     const name = this.commandName(tokens);
     switch (name) {
       case "get":
@@ -282,6 +283,26 @@ export class TextParser {
     }
   }
 
+  private parseMeta(tokens: LineTokens): Request | undefined {
+    const line = parseMetaLine(tokens);
+    switch (line.kind) {
+      case "skip":
+        return this.skipDataBlock(line.length, line.answer);
+      case "meta_set": {
+        const { key, flags, length } = line;
+        if (length > this.maxItemSize) {
+          const request = { command: "ms_too_large", key: key.slice(), flags } as const;
+          return this.skipDataBlock(length, { kind: "meta", request });
+        }
+        // A base64 key was decoded into a copy; a plain key is a view of the line.
+        const decodedKey = flags.base64 ? key : undefined;
+        return this.awaitDataBlock({ kind: "meta_set", flags, decodedKey }, length);
+      }
+      default:
+        return line;
+    }
+  }
+
   /**
    * An unknown command whose last token starts with "HTTP/" is a browser, not
    * a client: memcached closes the connection. It checks only lines that fall
@@ -292,8 +313,7 @@ export class TextParser {
    */
   private isHttpRequestLine(tokens: LineTokens): boolean {
     const first = tokens.firstByte(0) as number;
-    const nameLength = tokens.length(0);
-    if (nameLength < 2 || (first === LOWERCASE_M && nameLength === 2)) return false;
+    if (tokens.length(0) < 2) return false;
     if (DISPATCHED_FIRST_BYTES.has(first)) return false;
     if (UNSUPPORTED_ADMIN_COMMANDS.some((name) => tokens.equals(0, name))) return false;
     const last = Math.min(tokens.count, MEMCACHED_MAX_TOKENS) - 1;
@@ -352,10 +372,20 @@ export class TextParser {
     const buffer = this.buffer;
     const owner = pending.owner;
     if (buffer[blockEnd - 2] !== CR || buffer[blockEnd - 1] !== LF) {
-      return invalid(Reply.BAD_DATA_CHUNK, owner.noreply);
+      // memcached silences this under noreply, but never for ms.
+      return invalid(Reply.BAD_DATA_CHUNK, owner.kind === "storage" && owner.noreply);
     }
     const key = buffer.subarray(pending.keyStart, pending.keyEnd);
     const value = buffer.subarray(pending.dataStart, pending.dataStart + pending.length);
+    if (owner.kind === "meta_set") {
+      const request = {
+        command: "ms" as const,
+        key: owner.decodedKey ?? key,
+        flags: owner.flags,
+        value,
+      };
+      return { kind: "meta", request } as const;
+    }
     return {
       kind: "storage",
       command: owner.command,

@@ -3,6 +3,8 @@
  * (with its data block, for storage commands). Keys and values are views
  * into the parser's buffer: use (or copy) them before the next `push`.
  */
+import type { MetaRequest } from "../meta/requests.ts";
+
 export type StorageCommand = "set" | "add" | "replace" | "append" | "prepend" | "cas";
 export type RetrievalCommand = "get" | "gets" | "gat" | "gats";
 
@@ -28,6 +30,8 @@ export type Request =
   | { kind: "stats"; arguments: string[] }
   | { kind: "version" }
   | { kind: "quit" }
+  /** A meta command (mg ms md ma mn me): the same line framing, its own flags. */
+  | { kind: "meta"; request: MetaRequest }
   /**
    * The line was malformed or unknown: send this reply, unless `noreply`
    * (memcached stays silent about a noreply request's errors too).

@@ -1,8 +1,10 @@
 /**
  * The text protocol front end: one client's parser, the classic commands
- * run against the command core, their replies encoded.
+ * run against the command core, their replies encoded. Meta commands arrive
+ * on the same lines and are handed to ../meta/commands.ts.
  */
 import type { CommandCore } from "../command-core.ts";
+import { executeMeta } from "../meta/commands.ts";
 import type { ReplyBuffer } from "../reply-buffer.ts";
 import type { ProtocolSession, SessionState } from "../session.ts";
 import { asError, noteStorageFailure } from "../storage-errors.ts";
@@ -115,6 +117,9 @@ export class TextSession implements ProtocolSession {
         break;
       case "version":
         out.writeAscii(`${VERSION_PREFIX}${core.version}\r\n`);
+        break;
+      case "meta":
+        executeMeta(core, request.request, out);
         break;
       case "invalid":
         if (request.noreply !== true) out.writeBytes(request.reply);
