@@ -22,6 +22,7 @@ import {
   SENTINEL,
   type Step,
 } from "./differential-cases.ts";
+import { META_DIFFERENTIAL_CASES } from "./differential-meta-cases.ts";
 
 /** Waiting this long with no new byte ends a step whose sentinel was swallowed. */
 const QUIET_MS = 1000;
@@ -184,13 +185,23 @@ function resolveStep(
   return typeof step === "function" ? step(repliesSoFar) : step;
 }
 
+/** A meta reply line that may carry a data block: VA <size> <flags>*. */
+const META_VALUE_LINE = /^VA (\d+)(?: |$)/;
+/** Meta status lines, whose `c` flags (and me's cas=) carry cas values. */
+const META_STATUS_LINE = /^(?:HD|VA|EN|NF|NS|EX|ME)(?: |$)/;
+
 /**
  * The version line names the server; cas tokens are the servers' own
  * numbers. Each distinct cas becomes <casN> in order of first appearance,
- * so "same cas" and "new cas" still have to match.
+ * so "same cas" and "new cas" still have to match. Data blocks (after
+ * VALUE and VA lines) are kept as they are.
  */
 function normalise(reply: string): string {
   const casNames = new Map<string, string>();
+  const nameCas = (cas: string): string => {
+    if (!casNames.has(cas)) casNames.set(cas, `<cas${casNames.size + 1}>`);
+    return casNames.get(cas) as string;
+  };
   let output = "";
   let position = 0;
   while (position < reply.length) {
@@ -205,20 +216,27 @@ function normalise(reply: string): string {
       output += "VERSION <version>\r\n";
       continue;
     }
+    let dataLength: number | undefined;
     const value = /^VALUE ([^ ]+) (\d+) (\d+)(?: (\d+))?$/.exec(line);
-    if (value === null) {
+    if (value !== null) {
+      const [, key, flags, bytes, cas] = value;
+      output += `VALUE ${key} ${flags} ${bytes}${cas === undefined ? "" : ` ${nameCas(cas)}`}\r\n`;
+      dataLength = Number(bytes);
+    } else if (META_STATUS_LINE.test(line)) {
+      const named = line
+        .replace(/ c(\d+)/g, (_, cas: string) => ` c${nameCas(cas)}`)
+        .replace(/ cas=(\d+)/, (_, cas: string) => ` cas=${nameCas(cas)}`);
+      output += `${named}\r\n`;
+      const meta = META_VALUE_LINE.exec(line);
+      if (meta !== null) dataLength = Number(meta[1]);
+    } else {
       output += `${line}\r\n`;
-      continue;
     }
-    const [, key, flags, bytes, cas] = value;
-    let header = `VALUE ${key} ${flags} ${bytes}`;
-    if (cas !== undefined) {
-      if (!casNames.has(cas)) casNames.set(cas, `<cas${casNames.size + 1}>`);
-      header += ` ${casNames.get(cas)}`;
+    if (dataLength !== undefined) {
+      const dataEnd = Math.min(reply.length, position + dataLength + 2);
+      output += reply.slice(position, dataEnd);
+      position = dataEnd;
     }
-    const dataEnd = Math.min(reply.length, position + Number(bytes) + 2);
-    output += `${header}\r\n${reply.slice(position, dataEnd)}`;
-    position = dataEnd;
   }
   return output;
 }
@@ -236,9 +254,15 @@ function shorten(text: string): string {
 
 let memcached: RunningMemcached | undefined;
 let litecached: RunningServer | undefined;
-let identical = 0;
-let compared = 0;
-const deliberateCount = DIFFERENTIAL_CASES.filter((testCase) => testCase.deliberate).length;
+/** Cases compared and found identical, per corpus. */
+const tally = {
+  classic: { identical: 0, compared: 0, deliberate: deliberateCount(DIFFERENTIAL_CASES) },
+  meta: { identical: 0, compared: 0, deliberate: deliberateCount(META_DIFFERENTIAL_CASES) },
+};
+
+function deliberateCount(cases: readonly DifferentialCase[]): number {
+  return cases.filter((testCase) => testCase.deliberate).length;
+}
 
 beforeAll(async () => {
   [memcached, litecached] = await Promise.all([
@@ -248,9 +272,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(
-    `differential: ${identical}/${compared} cases identical (${deliberateCount} deliberate differences)`,
-  );
+  for (const [corpus, { identical, compared, deliberate }] of Object.entries(tally)) {
+    console.log(
+      `differential (${corpus}): ${identical}/${compared} cases identical (${deliberate} deliberate differences)`,
+    );
+  }
   await Promise.all([memcached?.stop(), litecached?.stop()]);
 });
 
@@ -261,8 +287,24 @@ describe("litecached against memcached 1.6.18", () => {
     expect(DIFFERENTIAL_CASES.length).toBeGreaterThan(100);
   });
 
-  DIFFERENTIAL_CASES.forEach((testCase, index) => {
-    const k = `d${String(index).padStart(3, "0")}_`;
+  test("Should have a meta corpus of at least 80 cases with unique names", () => {
+    const names = new Set(META_DIFFERENTIAL_CASES.map((testCase) => testCase.name));
+    expect(names.size).toBe(META_DIFFERENTIAL_CASES.length);
+    expect(META_DIFFERENTIAL_CASES.length).toBeGreaterThanOrEqual(80);
+  });
+
+  defineCases("classic", DIFFERENTIAL_CASES, "d");
+  defineCases("meta", META_DIFFERENTIAL_CASES, "m");
+});
+
+/** One test per case; `prefix` keeps each corpus's keys apart. */
+function defineCases(
+  corpus: keyof typeof tally,
+  cases: readonly DifferentialCase[],
+  prefix: string,
+): void {
+  cases.forEach((testCase, index) => {
+    const k = `${prefix}${String(index).padStart(3, "0")}_`;
     const title = testCase.deliberate
       ? `Should differ from memcached on purpose: ${testCase.name}`
       : `Should answer as memcached does: ${testCase.name}`;
@@ -274,8 +316,8 @@ describe("litecached against memcached 1.6.18", () => {
       ]);
       const referenceText = describeOutcome(reference);
       const ourText = describeOutcome(ours);
-      compared++;
-      if (referenceText === ourText) identical++;
+      tally[corpus].compared++;
+      if (referenceText === ourText) tally[corpus].identical++;
       const deliberate = testCase.deliberate;
       if (deliberate === undefined) {
         expect(shorten(ourText)).toBe(shorten(referenceText));
@@ -291,4 +333,4 @@ describe("litecached against memcached 1.6.18", () => {
       expect(referenceText).not.toBe(expected);
     });
   });
-});
+}
