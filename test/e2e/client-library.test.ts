@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Memcached from "memcached";
-import { RawClient } from "../support/raw-client.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 
 let server: RunningServer;
 let client: Memcached;
@@ -31,7 +31,7 @@ const touch = (key: string) =>
 
 /** The raw reply to one command, to check what the library actually stored. */
 async function rawReply(command: string): Promise<string> {
-  const raw = await RawClient.connect(server.port);
+  const raw = await TestClient.connect(server.port);
   try {
     raw.send(command);
     return await raw.readUntil("END\r\n");

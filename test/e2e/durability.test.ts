@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { latin1Bytes, latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
-import { type Item, TextProtocolClient } from "./text-protocol-client.ts";
+import { TestClient, type Value } from "../support/test-client.ts";
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
 function randomGenerator(seed: number): () => number {
@@ -54,19 +54,19 @@ function sameBytes(first: Uint8Array, second: Uint8Array): boolean {
 }
 
 /** Reads many keys in batches of get lines. */
-async function getAll(client: TextProtocolClient, keys: string[]): Promise<Map<string, Item>> {
-  const found = new Map<string, Item>();
+async function getAll(client: TestClient, keys: string[]): Promise<Map<string, Value>> {
+  const found = new Map<string, Value>();
   for (let start = 0; start < keys.length; start += 100) {
-    const batch = await client.get(keys.slice(start, start + 100));
+    const batch = await client.getMany(keys.slice(start, start + 100));
     for (const [key, item] of batch) found.set(key, item);
   }
   return found;
 }
 
-async function getsAll(client: TextProtocolClient, keys: string[]): Promise<Map<string, Item>> {
-  const found = new Map<string, Item>();
+async function getsAll(client: TestClient, keys: string[]): Promise<Map<string, Value>> {
+  const found = new Map<string, Value>();
   for (let start = 0; start < keys.length; start += 100) {
-    const batch = await client.gets(keys.slice(start, start + 100));
+    const batch = await client.getMany(keys.slice(start, start + 100), "gets");
     for (const [key, item] of batch) found.set(key, item);
   }
   return found;
@@ -89,7 +89,7 @@ describe("restart persistence", () => {
     const databasePath = join(temporaryDirectory(), "database.sqlite");
     let server = await startServer({ databasePath });
     const expected = new Map<string, { flags: number; value: Uint8Array }>();
-    let client = await TextProtocolClient.connect(server.port);
+    let client = await TestClient.connect(server.port);
     const writes: Array<Promise<string>> = [];
     for (let index = 0; index < 3000; index++) {
       const key =
@@ -109,7 +109,7 @@ describe("restart persistence", () => {
       expected.delete(key);
     }
     expect(await client.set("counter", "41", 7)).toBe("STORED");
-    expect(await client.line("incr counter 1\r\n")).toBe("42");
+    expect(await client.call("incr counter 1\r\n")).toBe("42");
     expected.set("counter", { flags: 7, value: latin1Bytes("42") });
 
     const casBefore = new Set<bigint>();
@@ -122,7 +122,7 @@ describe("restart persistence", () => {
 
     server = await startServer({ databasePath });
     try {
-      client = await TextProtocolClient.connect(server.port);
+      client = await TestClient.connect(server.port);
       const found = await getAll(client, [...expected.keys(), ...deleted]);
       expect(found.size).toBe(expected.size);
       let mismatches = 0;
@@ -138,7 +138,7 @@ describe("restart persistence", () => {
       // New writes after the restart get cas values never handed out before.
       const keys = [...expected.keys()].slice(0, 300);
       for (const key of keys) expect(await client.set(key, "after restart")).toBe("STORED");
-      expect(await client.line("incr counter 1\r\n")).toBe("43");
+      expect(await client.call("incr counter 1\r\n")).toBe("43");
       const after = await getsAll(client, [...keys, "counter"]);
       const maxBefore = [...casBefore].reduce((max, cas) => (cas > max ? cas : max), 0n);
       for (const item of after.values()) {
@@ -156,7 +156,7 @@ describe("other ways to stop", () => {
   test("Should exit 0 on SIGINT and keep what was written", async () => {
     const databasePath = join(temporaryDirectory(), "database.sqlite");
     let server = await startServer({ databasePath });
-    let client = await TextProtocolClient.connect(server.port);
+    let client = await TestClient.connect(server.port);
     expect(await client.set("sigint:key", "kept", 3)).toBe("STORED");
     client.close();
     server.process.kill("SIGINT");
@@ -164,8 +164,8 @@ describe("other ways to stop", () => {
 
     server = await startServer({ databasePath });
     try {
-      client = await TextProtocolClient.connect(server.port);
-      const item = (await client.get(["sigint:key"])).get("sigint:key");
+      client = await TestClient.connect(server.port);
+      const item = (await client.getMany(["sigint:key"])).get("sigint:key");
       expect(item === undefined ? undefined : latin1Text(item.value)).toBe("kept");
       expect(item?.flags).toBe(3);
       client.close();
@@ -177,7 +177,7 @@ describe("other ways to stop", () => {
   test("Should keep acknowledged writes with --sync full after kill -9", async () => {
     const databasePath = join(temporaryDirectory(), "database.sqlite");
     let server = await startServer({ databasePath, extraArgs: ["--sync", "full"] });
-    let client = await TextProtocolClient.connect(server.port);
+    let client = await TestClient.connect(server.port);
     const writes = Array.from({ length: 500 }, (_, index) =>
       client.set(`full:${index}`, `value ${index}`),
     );
@@ -188,12 +188,12 @@ describe("other ways to stop", () => {
 
     server = await startServer({ databasePath });
     try {
-      client = await TextProtocolClient.connect(server.port);
+      client = await TestClient.connect(server.port);
       const keys = Array.from({ length: 500 }, (_, index) => `full:${index}`);
       const found = await getAll(client, keys);
       expect(found.size).toBe(500);
       for (const [index, key] of keys.entries()) {
-        expect(latin1Text((found.get(key) as Item).value)).toBe(`value ${index}`);
+        expect(latin1Text((found.get(key) as Value).value)).toBe(`value ${index}`);
       }
       client.close();
     } finally {
@@ -210,7 +210,7 @@ describe("SIGTERM under load", () => {
     const acknowledged = new Map<string, string>();
     let stop = false;
     const clients = await Promise.all(
-      Array.from({ length: writers }, () => TextProtocolClient.connect(server.port)),
+      Array.from({ length: writers }, () => TestClient.connect(server.port)),
     );
     const runs = clients.map(async (client, writer) => {
       const inFlight = new Set<Promise<void>>();
@@ -247,7 +247,7 @@ describe("SIGTERM under load", () => {
 
     server = await startServer({ databasePath });
     try {
-      const client = await TextProtocolClient.connect(server.port);
+      const client = await TestClient.connect(server.port);
       const found = await getAll(client, [...acknowledged.keys()]);
       const missing = [...acknowledged].filter(([key, value]) => {
         const item = found.get(key);
@@ -302,7 +302,7 @@ function writeValue(random: () => number, writer: number, sequence: number): Uin
  * connection, so also the order the server ran them).
  */
 async function runKillWriter(
-  client: TextProtocolClient,
+  client: TestClient,
   writer: number,
   random: () => number,
   history: Map<string, Operation[]>,
@@ -389,8 +389,8 @@ describe("kill -9", () => {
       /** Restarts on the file and checks every key against what was acknowledged. */
       const verify = async (trial: number): Promise<RunningServer> => {
         const server = await startServer({ databasePath });
-        const client = await TextProtocolClient.connect(server.port);
-        const found = await client.gets(allKeys);
+        const client = await TestClient.connect(server.port);
+        const found = await client.getMany(allKeys, "gets");
         client.close();
         const failures: string[] = [];
         const next = new Map<string, KeyState>();
@@ -434,7 +434,7 @@ describe("kill -9", () => {
       for (let trial = 1; trial <= KILL_TRIALS; trial++) {
         history = new Map(allKeys.map((key) => [key, []]));
         const clients = await Promise.all(
-          Array.from({ length: WRITERS }, () => TextProtocolClient.connect(server.port)),
+          Array.from({ length: WRITERS }, () => TestClient.connect(server.port)),
         );
         const runs = clients.map((client, writer) =>
           runKillWriter(client, writer, random, history, sequences[writer] as number),

@@ -5,8 +5,8 @@
  * memcdump, which lists keys through `stats items` and `stats cachedump`.
  */
 import { afterAll, expect, test } from "bun:test";
-import { RawClient } from "../support/raw-client.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 
 const MEMCAPABLE = "/usr/bin/memccapable";
 const MEMCDUMP = "/usr/bin/memcdump";
@@ -42,7 +42,7 @@ test("Should pass every ASCII protocol test of libmemcached's memcapable", async
 test("Should let memcdump list every stored key", async () => {
   const server = await startServer();
   servers.push(server);
-  const client = await RawClient.connect(server.port);
+  const client = await TestClient.connect(server.port);
   const keys = ["alpha", "beta:1", "gamma/2", "z"];
   client.send(keys.map((key) => `set ${key} 0 0 1\r\nv\r\n`).join(""));
   await client.readUntil("STORED\r\n".repeat(keys.length));

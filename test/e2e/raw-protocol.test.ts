@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { concatBytes, latin1Bytes } from "../support/bytes.ts";
-import { RawClient } from "../support/raw-client.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 
 const MIB = 1024 * 1024;
 
 /** Reads until `expectedLength` bytes arrived (values may contain any suffix). */
-async function readBytes(client: RawClient, expectedLength: number, timeoutMs = 10_000) {
+async function readBytes(client: TestClient, expectedLength: number, timeoutMs = 10_000) {
   const chunks: Uint8Array[] = [];
   let length = 0;
   const deadline = Date.now() + timeoutMs;
@@ -28,12 +28,12 @@ async function readBytes(client: RawClient, expectedLength: number, timeoutMs = 
   return concatBytes(...chunks);
 }
 
-async function connect(server: RunningServer): Promise<RawClient> {
-  return await RawClient.connect(server.port);
+async function connect(server: RunningServer): Promise<TestClient> {
+  return await TestClient.connect(server.port);
 }
 
 /** One `stats` reply as a map of field to value. */
-async function stats(client: RawClient, group = ""): Promise<Map<string, string>> {
+async function stats(client: TestClient, group = ""): Promise<Map<string, string>> {
   client.send(group ? `stats ${group}\r\n` : "stats\r\n");
   const reply = await client.readUntil("END\r\n");
   const fields = new Map<string, string>();
@@ -320,7 +320,7 @@ describe("connection limits", () => {
       // Once one leaves, a new connection is welcome again.
       first.close();
       await first.waitForClose();
-      let fourth: RawClient | undefined;
+      let fourth: TestClient | undefined;
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline) {
         const candidate = await connect(server);

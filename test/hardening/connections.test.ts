@@ -7,8 +7,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { concatBytes, latin1Bytes, latin1Text } from "../support/bytes.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 import { Random } from "./support/random.ts";
-import { ReplyClient } from "./support/reply-client.ts";
 import { openFileLimit } from "./support/system.ts";
 
 const TOO_MANY = "ERROR Too many open connections";
@@ -37,13 +37,13 @@ async function startWithFiles(connections: number, extraArgs: string[]): Promise
   return server;
 }
 
-async function connectMany(port: number, count: number): Promise<ReplyClient[]> {
-  const clients: ReplyClient[] = [];
+async function connectMany(port: number, count: number): Promise<TestClient[]> {
+  const clients: TestClient[] = [];
   // In batches: the listen backlog is finite and a dropped SYN costs a second.
   for (let first = 0; first < count; first += 100) {
     const batch = Math.min(100, count - first);
     clients.push(
-      ...(await Promise.all(Array.from({ length: batch }, () => ReplyClient.connect(port)))),
+      ...(await Promise.all(Array.from({ length: batch }, () => TestClient.connect(port)))),
     );
   }
   return clients;
@@ -74,7 +74,7 @@ describe("--max-conns under load", () => {
     // While the load runs, the connections over the limit are refused one by one.
     const refusals: string[] = [];
     for (let attempt = 0; attempt < EXTRA; attempt++) {
-      const extra = await ReplyClient.connect(server.port);
+      const extra = await TestClient.connect(server.port);
       refusals.push(await extra.line());
       expect(await extra.waitForClose(5_000)).toBe(true);
     }
@@ -87,9 +87,9 @@ describe("--max-conns under load", () => {
 
     // A freed slot is usable again, and refusals leaked no slot.
     clients.pop()?.close();
-    let replacement: ReplyClient | undefined;
+    let replacement: TestClient | undefined;
     for (let attempt = 0; attempt < 50 && replacement === undefined; attempt++) {
-      const candidate = await ReplyClient.connect(server.port);
+      const candidate = await TestClient.connect(server.port);
       const first = await candidate.call("version\r\n");
       if (first.startsWith("VERSION ")) replacement = candidate;
       else {
@@ -98,12 +98,12 @@ describe("--max-conns under load", () => {
       }
     }
     expect(replacement).toBeDefined();
-    const stats = await (replacement as ReplyClient).stats();
+    const stats = await (replacement as TestClient).stats();
     expect(stats.get("curr_connections")).toBe(String(LIMIT));
     expect(Number(stats.get("rejected_connections"))).toBeGreaterThanOrEqual(EXTRA);
     for (const client of clients) client.close();
     await Bun.sleep(200);
-    expect((await (replacement as ReplyClient).stats()).get("curr_connections")).toBe("1");
+    expect((await (replacement as TestClient).stats()).get("curr_connections")).toBe("1");
     console.log(
       `max-conns ${LIMIT}: ${EXTRA} refused under load, ${operations} operations served meanwhile`,
     );
@@ -142,13 +142,13 @@ describe("a thousand concurrent clients", () => {
     const seed = Random.seedFromEnvironment();
     console.log(`1000 clients: seed ${seed} (HARDENING_SEED=${seed} replays it)`);
     const clients = await connectMany(server.port, CLIENTS);
-    const observer = await ReplyClient.connect(server.port);
+    const observer = await TestClient.connect(server.port);
     expect((await observer.stats()).get("curr_connections")).toBe(String(CLIENTS + 1));
 
     const deadline = Date.now() + LOAD_MS;
     const counts = { operations: 0, valuesChecked: 0 };
     const SHARED_KEYS = 64;
-    const run = async (client: ReplyClient, index: number): Promise<void> => {
+    const run = async (client: TestClient, index: number): Promise<void> => {
       const random = new Random(seed + index);
       // What this client's own keys hold, as it alone writes them.
       const model = new Map<string, Uint8Array>();
@@ -247,7 +247,7 @@ describe("a thousand concurrent clients", () => {
     "Should pass memcaslap with 1000 concurrent connections and every get verified",
     async () => {
       const server = await startWithFiles(CLIENTS + 1, ["--max-conns", String(CLIENTS + 24)]);
-      const observer = await ReplyClient.connect(server.port);
+      const observer = await TestClient.connect(server.port);
       // A fixed number of operations, not a duration: what is checked must
       // not depend on how fast a busy machine runs it.
       const memcaslap = Bun.spawn(

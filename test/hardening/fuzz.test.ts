@@ -10,9 +10,9 @@ import { afterAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { concatBytes, latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 import { startObserver } from "./support/observer-process.ts";
 import { Random } from "./support/random.ts";
-import { ReplyClient } from "./support/reply-client.ts";
 import { residentKiB } from "./support/system.ts";
 
 const FUZZ_CONNECTIONS = 8;
@@ -410,7 +410,7 @@ test("Should survive thousands of random and mutated requests and keep every oth
   console.log(`fuzz: seed ${seed} (HARDENING_SEED=${seed} replays it)`);
   const random = new Random(seed);
 
-  const guard = await ReplyClient.connect(server.port);
+  const guard = await TestClient.connect(server.port);
   const guarded = new Map<string, Uint8Array>();
   for (let index = 0; index < GUARD_KEYS; index++) {
     const value = random.bytes(random.between(0, 5000));
@@ -451,7 +451,7 @@ test("Should survive thousands of random and mutated requests and keep every oth
 
   // Still alive, still answering, nothing it should not say.
   expect(server.process.exitCode).toBeNull();
-  const fresh = await ReplyClient.connect(server.port);
+  const fresh = await TestClient.connect(server.port);
   expect(await fresh.call("version\r\n")).toStartWith("VERSION ");
   expect(await fresh.set("after-fuzz", "fine")).toBe("STORED");
   const after = await fresh.get("after-fuzz");

@@ -5,7 +5,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { type RunningServer, startServer } from "../support/server.ts";
-import { ReplyClient } from "./support/reply-client.ts";
+import { TestClient } from "../support/test-client.ts";
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
@@ -15,7 +15,7 @@ afterAll(async () => {
 test("Should refuse an append or prepend that would grow a value past --max-item-size", async () => {
   const server = await startServer({ extraArgs: ["--max-item-size", "1k"] });
   servers.push(server);
-  const client = await ReplyClient.connect(server.port);
+  const client = await TestClient.connect(server.port);
   expect(await client.set("grown", "a".repeat(1000))).toBe("STORED");
   expect(await client.call(`append grown 0 0 25\r\n${"b".repeat(25)}\r\n`)).toBe("NOT_STORED");
   expect(await client.call(`prepend grown 0 0 25\r\n${"b".repeat(25)}\r\n`)).toBe("NOT_STORED");

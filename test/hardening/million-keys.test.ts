@@ -9,7 +9,7 @@ import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { benchKey } from "../../bench/keys.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
-import { ReplyClient } from "./support/reply-client.ts";
+import { TestClient } from "../support/test-client.ts";
 
 const KEY_COUNT = 1_000_000;
 const PREFIX = "key:";
@@ -96,7 +96,7 @@ test(
     expect(html).not.toContain(benchKey(PREFIX, 600_101));
 
     // The memcached port answers between page loads: each get is timed.
-    const client = await ReplyClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     const latencies: number[] = [];
     for (let round = 0; round < 20; round++) {
       await (await fetch(`${origin}/?prefix=${PREFIX}000${round}`)).text();

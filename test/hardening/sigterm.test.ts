@@ -8,8 +8,8 @@
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 import { Random } from "./support/random.ts";
-import { ReplyClient } from "./support/reply-client.ts";
 
 const CLIENTS = 50;
 const PIPELINE = 10;
@@ -37,7 +37,7 @@ interface Ledger {
 }
 
 async function writer(port: number, index: number, random: Random, ledger: Ledger) {
-  const client = await ReplyClient.connect(port);
+  const client = await TestClient.connect(port);
   const live: string[] = [];
   let counter = 0;
   const counterKey = `n:${index}`;
@@ -99,7 +99,7 @@ async function writer(port: number, index: number, random: Random, ledger: Ledge
 }
 
 /** The next reply line, or undefined once the server has closed the connection. */
-async function replyOrGone(client: ReplyClient): Promise<string | undefined> {
+async function replyOrGone(client: TestClient): Promise<string | undefined> {
   try {
     return await client.line(3_000);
   } catch (error) {
@@ -134,7 +134,7 @@ test("Should exit 0 within seconds of SIGTERM under write load and keep every ac
 
   const restarted = await startServer({ databasePath: server.databasePath });
   servers.push(restarted);
-  const client = await ReplyClient.connect(restarted.port);
+  const client = await TestClient.connect(restarted.port);
   const checked = [...ledger.acknowledged].filter(([key]) => !ledger.uncertain.has(key));
   let present = 0;
   for (let first = 0; first < checked.length; first += 200) {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
-import { ReplyClient } from "./support/reply-client.ts";
+import { TestClient } from "../support/test-client.ts";
 import { residentKiB } from "./support/system.ts";
 
 const servers: RunningServer[] = [];
@@ -71,7 +71,7 @@ describe("a client that never reads its replies", () => {
   test("Should keep the server's memory bounded and other clients answered promptly", async () => {
     const server = await startServer();
     servers.push(server);
-    const observer = await ReplyClient.connect(server.port);
+    const observer = await TestClient.connect(server.port);
     const big = new Uint8Array(BIG_VALUE_BYTES).fill(0x61);
     expect(await observer.set("big", big)).toBe("STORED");
     expect(await observer.set("small", "hello")).toBe("STORED");
@@ -134,7 +134,7 @@ describe("a client that never reads its replies", () => {
   test("Should answer a multiget larger than the output cap completely and in order", async () => {
     const server = await startServer();
     servers.push(server);
-    const client = await ReplyClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     const keys: string[] = [];
     for (let index = 0; index < 40; index++) {
       const key = `part${index}`;
@@ -157,9 +157,9 @@ describe("--idle-timeout", () => {
   test("Should close a silent connection and keep an active one", async () => {
     const server = await startServer({ extraArgs: ["--idle-timeout", "1"] });
     servers.push(server);
-    const silent = await ReplyClient.connect(server.port);
-    const halfSent = await ReplyClient.connect(server.port);
-    const active = await ReplyClient.connect(server.port);
+    const silent = await TestClient.connect(server.port);
+    const halfSent = await TestClient.connect(server.port);
+    const active = await TestClient.connect(server.port);
     // A request that stops halfway is silence too.
     await halfSent.send("set stuck 0 0 10\r\nabc");
     const started = Date.now();
@@ -187,7 +187,7 @@ describe("--idle-timeout", () => {
   test("Should close a client that stopped reading its replies as silent", async () => {
     const server = await startServer({ extraArgs: ["--idle-timeout", "1"] });
     servers.push(server);
-    const observer = await ReplyClient.connect(server.port);
+    const observer = await TestClient.connect(server.port);
     expect(await observer.set("big", new Uint8Array(BIG_VALUE_BYTES))).toBe("STORED");
     const stalled = await StalledReader.connect(server.port);
     stalled.send("get big\r\n".repeat(200));
@@ -207,7 +207,7 @@ describe("--idle-timeout", () => {
   test("Should keep silent connections open when the timeout is off (the default)", async () => {
     const server = await startServer();
     servers.push(server);
-    const silent = await ReplyClient.connect(server.port);
+    const silent = await TestClient.connect(server.port);
     expect(await silent.waitForClose(2_500)).toBe(false);
     expect(await silent.call("version\r\n")).toStartWith("VERSION ");
     silent.close();

@@ -16,7 +16,7 @@ import {
   startServer,
   temporaryDirectory,
 } from "../support/server.ts";
-import { ReplyClient } from "./support/reply-client.ts";
+import { TestClient } from "../support/test-client.ts";
 import { bindReadOnly, mountTmpfs, unmount } from "./support/system.ts";
 
 const DISK_FULL = "SERVER_ERROR storage failure (SQLITE_FULL)";
@@ -90,7 +90,7 @@ function expectOneClearLine(
 
 /** Stores `prefix:0` to `prefix:29`, `size` bytes each; returns them, all acknowledged. */
 async function storeThirty(
-  client: ReplyClient,
+  client: TestClient,
   prefix: string,
   size: number,
 ): Promise<Map<string, string>> {
@@ -104,7 +104,7 @@ async function storeThirty(
 }
 
 async function expectAllStored(port: number, acknowledged: Map<string, string>): Promise<void> {
-  const client = await ReplyClient.connect(port);
+  const client = await TestClient.connect(port);
   await client.send(`get ${[...acknowledged.keys()].join(" ")}\r\n`);
   const values = await client.values();
   for (const [key, value] of acknowledged) {
@@ -118,7 +118,7 @@ describe("a full disk", () => {
     const disk = smallDisk();
     const server = await startServer({ databasePath: join(disk, "database.sqlite") });
     servers.push(server);
-    const client = await ReplyClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     const acknowledged = await storeThirty(client, "before", 1024);
     expect(await client.set("counter", "41")).toBe("STORED");
     acknowledged.set("counter", "41");
@@ -151,7 +151,7 @@ describe("a full disk", () => {
     await expectAllStored(server.port, acknowledged);
     const stats = await client.stats();
     expect(Number(stats.get("commit_failures"))).toBeGreaterThan(0);
-    const other = await ReplyClient.connect(server.port);
+    const other = await TestClient.connect(server.port);
     expect(await other.call("version\r\n")).toStartWith("VERSION ");
     expect(server.stderr()).toContain("storage error: database or disk is full");
     expect(server.stderr()).not.toMatch(STACK_FRAME);
@@ -168,7 +168,7 @@ describe("a full disk", () => {
     const restarted = await startServer({ databasePath: server.databasePath });
     servers.push(restarted);
     await expectAllStored(restarted.port, acknowledged);
-    const check = await ReplyClient.connect(restarted.port);
+    const check = await TestClient.connect(restarted.port);
     await check.send(`get ${refused.join(" ")} before:1\r\n`);
     expect([...(await check.values()).keys()]).toEqual([]);
     check.close();
@@ -185,7 +185,7 @@ describe("a full disk", () => {
     const disk = smallDisk();
     const server = await startServer({ databasePath: join(disk, "database.sqlite") });
     servers.push(server);
-    const client = await ReplyClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     const acknowledged = await storeThirty(client, "kept", 2048);
     const filler = fillDisk(disk);
     expect(await client.set("late", valueFor("late", 8192))).toBe(DISK_FULL);
@@ -210,7 +210,7 @@ describe("a database another process holds", () => {
     const databasePath = join(temporaryDirectory(), "database.sqlite");
     const first = await startServer({ databasePath });
     servers.push(first);
-    const client = await ReplyClient.connect(first.port);
+    const client = await TestClient.connect(first.port);
     expect(await client.set("kept", "yes")).toBe("STORED");
     expect(await first.stop()).toBe(0);
 
@@ -235,7 +235,7 @@ describe("a database another process holds", () => {
     const refusal = startupFailure(first.databasePath);
     expect(refusal.exitCode).toBe(1);
     expect(refusal.stderr).toMatch(/is in use by another process/);
-    const client = await ReplyClient.connect(first.port);
+    const client = await TestClient.connect(first.port);
     expect(await client.set("still", "served")).toBe("STORED");
     client.close();
   });

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { encodeKey } from "../../src/web/key-codec.ts";
 import { concatBytes } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 import { startObserver } from "./support/observer-process.ts";
 import { Random } from "./support/random.ts";
-import { ReplyClient } from "./support/reply-client.ts";
 import { residentKiB } from "./support/system.ts";
 
 const servers: RunningServer[] = [];
@@ -106,7 +106,7 @@ describe("odd keys and large values", () => {
     const values = keys.map((_, index) =>
       index < 4 ? random.bytes(MEBIBYTE) : random.bytes(random.between(0, 3000)),
     );
-    const client = await ReplyClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     for (const [index, key] of keys.entries()) {
       await client.send(setRequest(key, values[index] as Uint8Array));
       expect(await client.line()).toBe("STORED");
@@ -181,7 +181,7 @@ describe("the Host check", () => {
   test("Should answer 403 to a foreign Host on every route and serve its own names", async () => {
     const server = await startServer();
     servers.push(server);
-    const client = await ReplyClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     expect(await client.set("secret-key", "secret-value")).toBe("STORED");
     client.close();
     const port = server.httpPort;
@@ -248,7 +248,7 @@ interface EventCounts {
 }
 
 /** Pipelined noreply sets of long keys that percent-encode to 750 characters each. */
-async function writeOddKeys(writer: ReplyClient, random: Random, count: number): Promise<void> {
+async function writeOddKeys(writer: TestClient, random: Random, count: number): Promise<void> {
   let batch = "";
   for (let index = 0; index < count; index++) {
     const key = `${String(random.below(450)).padStart(3, "0")}${"<%&\"'>".repeat(41)}`;
@@ -280,7 +280,7 @@ describe("event stream subscribers", () => {
     const baselineKiB = residentKiB(server.process.pid);
     let peakKiB = baselineKiB;
     const observer = startObserver(server.port, seed);
-    const writer = await ReplyClient.connect(server.port);
+    const writer = await TestClient.connect(server.port);
     const random = new Random(seed);
     let writes = 0;
     const until = Date.now() + 2_000;
@@ -343,7 +343,7 @@ describe("event stream subscribers", () => {
     const baselineKiB = residentKiB(server.process.pid);
     let peakKiB = baselineKiB;
     const observer = startObserver(server.port, seed);
-    const writer = await ReplyClient.connect(server.port);
+    const writer = await TestClient.connect(server.port);
     const random = new Random(seed);
     const deadline = Date.now() + 15_000;
     while (reader.counts.bytes < 16 * MEBIBYTE && Date.now() < deadline) {

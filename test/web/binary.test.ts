@@ -19,13 +19,13 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { KeyPageJson } from "../../src/web/api-types.ts";
-import { RawClient } from "../support/raw-client.ts";
 import {
   REPOSITORY_ROOT,
   type RunningServer,
   startServer,
   temporaryDirectory,
 } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 
 const BUILD_TIMEOUT_MS = 300_000;
 /** Two days ago: Linux's relatime updates an access time this old on the next read. */
@@ -119,7 +119,7 @@ describe("The compiled binary", () => {
 
   test("Should serve the memcached port and the monitor with its embedded assets", async () => {
     server = await startServer({ command: [binary], cwd: folder });
-    const client = await RawClient.connect(server.port);
+    const client = await TestClient.connect(server.port);
     client.send("set from:binary 5 0 5\r\nhello\r\nget from:binary\r\n");
     expect(await client.readUntil("END\r\n")).toBe(
       "STORED\r\nVALUE from:binary 5 5\r\nhello\r\nEND\r\n",

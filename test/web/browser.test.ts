@@ -10,8 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { RawClient } from "../support/raw-client.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
+import { TestClient } from "../support/test-client.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -44,7 +44,7 @@ const BINARY_VALUE = Uint8Array.from([
 ]);
 
 let server: RunningServer;
-let memcached: RawClient;
+let memcached: TestClient;
 let context: BrowserContext;
 const profileFolder = mkdtempSync(join(tmpdir(), "litecached-chromium-"));
 let page: Page;
@@ -79,7 +79,7 @@ const row = (key: string) => page.locator(".key-row", { has: toggle(key) });
 beforeAll(async () => {
   server = await startServer();
   base = `http://127.0.0.1:${server.httpPort}`;
-  memcached = await RawClient.connect(server.port);
+  memcached = await TestClient.connect(server.port);
   await setKey("user:1001:profile", PROFILE_JSON, 3);
   await setKey("user:1002:profile", JSON.stringify({ id: 1002, name: "Alan Turing" }), 3);
   await setKey("session:9f2c4e", "user=1001; expires=2024-05-05T09:21:37Z");

@@ -6,8 +6,9 @@
  * arrives on stdin; then it prints one JSON line:
  * {"rounds": n, "worstMs": ms, "medianMs": ms, "error": "..." | null}.
  */
+
+import { TestClient } from "../../support/test-client.ts";
 import { Random } from "./random.ts";
-import { ReplyClient } from "./reply-client.ts";
 
 const port = Number(process.argv[2]);
 const random = new Random(Number(process.argv[3] ?? 1));
@@ -24,14 +25,14 @@ void (async () => {
 const latencies: number[] = [];
 let error: string | null = null;
 try {
-  const client = await ReplyClient.connect(port);
+  const client = await TestClient.connect(port);
   const stored = new Map<string, Uint8Array>();
   while (!stop) {
     const key = `observer:${random.below(16)}`;
     const started = performance.now();
     if (random.chance(0.5) || !stored.has(key)) {
       const value = random.bytes(random.between(0, 2000));
-      const reply = await client.set(key, value, 5_000);
+      const reply = await client.set(key, value, 0, 5_000);
       if (reply !== "STORED") throw new Error(`set ${key}: ${reply}`);
       stored.set(key, value);
     } else {
