@@ -489,6 +489,19 @@ export const META_DIFFERENTIAL_CASES: DifferentialCase[] = [
     steps: (k) => [`${ms(`${k}a`, `mn\r\nmd ${k}a\r\n`)}mg ${k}a v\r\n`],
   },
 
+  {
+    name: "ms with negative client flags is a client error",
+    steps: (k) => [`${ms(`${k}a`, "v", "F-1")}mg ${k}a f v\r\n`],
+  },
+  {
+    name: "ms with client flags of 2^32 is refused",
+    steps: (k) => [`${ms(`${k}a`, "v", "F4294967296")}mg ${k}a f v\r\n`],
+    deliberate: {
+      reason: "README: flags must fit 32 bits (memcached wraps 2^32 to 0)",
+      litecached: `CLIENT_ERROR bad command line format\r\nEN\r\n${V}`,
+    },
+  },
+
   // ---- items never expire (deliberate) ----
   {
     name: "mg T sets no TTL: t stays -1",
