@@ -14,7 +14,7 @@ import { Reply } from "../text/replies.ts";
 import { encodeBase64 } from "./base64.ts";
 import { RETURNED_BY, writeDataBlock, writeLineEnd, writeReturnFlags } from "./encoder.ts";
 import { MetaReply } from "./replies.ts";
-import type { MetaFlags, MetaRequest } from "./requests.ts";
+import { FlagLetter, type MetaFlags, type MetaRequest } from "./requests.ts";
 
 type Request<C extends MetaRequest["command"]> = Extract<MetaRequest, { command: C }>;
 
@@ -74,7 +74,7 @@ function metaGet(core: CommandCore, request: Request<"mg">, out: ReplyBuffer): v
   // A vivified item is a write: its reply waits for the commit like any other.
   const start = out.byteLength;
   const { item } = result;
-  const wantsValue = flags.letters.includes(0x76);
+  const wantsValue = flags.letters.includes(FlagLetter.v);
   out.writeAscii(wantsValue ? `VA ${item.value.length}` : "HD");
   // `k` shows the key as the item was stored, base64 or not.
   const keyFlags = { ...flags, base64: result.binaryKey };
@@ -162,7 +162,7 @@ function metaArithmetic(core: CommandCore, request: Request<"ma">, out: ReplyBuf
   }
   const start = out.byteLength;
   const digits = result.value.toString();
-  const wantsValue = flags.letters.includes(0x76);
+  const wantsValue = flags.letters.includes(FlagLetter.v);
   out.writeAscii(wantsValue ? `VA ${digits.length}` : "HD");
   writeReturnFlags(out, key, flags, RETURNED_BY.arithmetic, { cas: result.cas });
   writeLineEnd(out);

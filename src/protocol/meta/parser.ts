@@ -31,23 +31,15 @@ export type MetaLine =
   /** An ms header that was refused after its length was read: skip its data, then answer. */
   | { kind: "skip"; length: number; answer: Request };
 
+/** A two-letter line starting with "m" (memcached answers any other such name ERROR). */
 export function parseMetaLine(tokens: LineTokens): MetaLine {
-  switch (tokens.firstByte(0) === 0x6d ? tokens.bytes(0)[1] : undefined) {
-    case 0x67:
-      return parseMetaGet(tokens);
-    case 0x73:
-      return parseMetaSet(tokens);
-    case 0x64:
-      return parseMetaDeleteOrArithmetic("md", tokens);
-    case 0x61:
-      return parseMetaDeleteOrArithmetic("ma", tokens);
-    case 0x6e:
-      return { kind: "meta", request: { command: "mn" } };
-    case 0x65:
-      return parseMetaDebug(tokens);
-    default:
-      return invalid(Reply.ERROR);
-  }
+  if (tokens.equals(0, "mg")) return parseMetaGet(tokens);
+  if (tokens.equals(0, "ms")) return parseMetaSet(tokens);
+  if (tokens.equals(0, "md")) return parseMetaDeleteOrArithmetic("md", tokens);
+  if (tokens.equals(0, "ma")) return parseMetaDeleteOrArithmetic("ma", tokens);
+  if (tokens.equals(0, "mn")) return { kind: "meta", request: { command: "mn" } };
+  if (tokens.equals(0, "me")) return parseMetaDebug(tokens);
+  return invalid(Reply.ERROR);
 }
 
 function parseMetaGet(tokens: LineTokens): Request {
