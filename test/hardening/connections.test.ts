@@ -134,114 +134,119 @@ describe("a thousand concurrent clients", () => {
   const LOAD_MS = 3_000;
   /** memcaslap's whole run, gets and sets: enough for well over 10,000 gets. */
   const MEMCASLAP_OPERATIONS = 100_000;
-  /** Room for a slow, busy machine: the run takes a few seconds on an idle one. */
+  /** Room for a slow, busy machine: each run takes a few seconds on an idle one. */
   const MEMCASLAP_TIMEOUT_MS = 180_000;
+  const LOAD_TEST_TIMEOUT_MS = 120_000;
 
-  test("Should answer 1000 concurrent clients under mixed load with no error and no wrong value", async () => {
-    const server = await startWithFiles(CLIENTS + 1, ["--max-conns", String(CLIENTS + 24)]);
-    const seed = Random.seedFromEnvironment();
-    console.log(`1000 clients: seed ${seed} (HARDENING_SEED=${seed} replays it)`);
-    const clients = await connectMany(server.port, CLIENTS);
-    const observer = await TestClient.connect(server.port);
-    expect((await observer.stats()).get("curr_connections")).toBe(String(CLIENTS + 1));
+  test(
+    "Should answer 1000 concurrent clients under mixed load with no error and no wrong value",
+    async () => {
+      const server = await startWithFiles(CLIENTS + 1, ["--max-conns", String(CLIENTS + 24)]);
+      const seed = Random.seedFromEnvironment();
+      console.log(`1000 clients: seed ${seed} (HARDENING_SEED=${seed} replays it)`);
+      const clients = await connectMany(server.port, CLIENTS);
+      const observer = await TestClient.connect(server.port);
+      expect((await observer.stats()).get("curr_connections")).toBe(String(CLIENTS + 1));
 
-    const deadline = Date.now() + LOAD_MS;
-    const counts = { operations: 0, valuesChecked: 0 };
-    const SHARED_KEYS = 64;
-    const run = async (client: TestClient, index: number): Promise<void> => {
-      const random = new Random(seed + index);
-      // What this client's own keys hold, as it alone writes them.
-      const model = new Map<string, Uint8Array>();
-      let counter = 0n;
-      let counterCreated = false;
-      const own = (slot: number) => `c${index}:k${slot}`;
-      const counterKey = `c${index}:n`;
-      let sequence = 0;
-      const expectOwn = async (key: string) => {
-        const value = await client.get(key);
-        expect(value).toEqual(model.get(key));
-        counts.valuesChecked++;
-      };
-      while (Date.now() < deadline) {
-        const key = own(random.below(4));
-        const operation = random.below(10);
-        if (operation === 0 || operation === 1) {
-          const value = random.bytes(random.between(0, 3000));
-          expect(await client.set(key, value)).toBe("STORED");
-          model.set(key, value);
-        } else if (operation === 2) {
-          await expectOwn(key);
-        } else if (operation === 3) {
-          const data = random.bytes(random.between(1, 200));
-          const head = `append ${key} 0 0 ${data.length}\r\n`;
-          await client.send(concatBytes(head, data, "\r\n"));
-          const old = model.get(key);
-          expect(await client.line()).toBe(old === undefined ? "NOT_STORED" : "STORED");
-          if (old !== undefined) model.set(key, concatBytes(old, data));
-        } else if (operation === 4) {
-          if (!counterCreated) {
-            expect(await client.set(counterKey, "0")).toBe("STORED");
-            counterCreated = true;
-          }
-          const delta = BigInt(random.between(1, 1000));
-          counter += delta;
-          expect(await client.call(`incr ${counterKey} ${delta}\r\n`)).toBe(String(counter));
-        } else if (operation === 5) {
-          expect(await client.call(`delete ${key}\r\n`)).toBe(
-            model.has(key) ? "DELETED" : "NOT_FOUND",
-          );
-          model.delete(key);
-        } else if (operation === 6) {
-          await client.send(`gets ${own(0)} ${own(1)} ${own(2)} ${own(3)}\r\n`);
-          const values = await client.values();
-          for (let slot = 0; slot < 4; slot++) {
-            expect(values.get(own(slot))?.value).toEqual(model.get(own(slot)));
-            counts.valuesChecked++;
-          }
-          const target = values.get(key);
-          if (target !== undefined) {
-            const value = random.bytes(random.between(0, 500));
-            const head = `cas ${key} 7 0 ${value.length} ${target.cas}\r\n`;
-            await client.send(concatBytes(head, value, "\r\n"));
-            expect(await client.line()).toBe("STORED");
+      const deadline = Date.now() + LOAD_MS;
+      const counts = { operations: 0, valuesChecked: 0 };
+      const SHARED_KEYS = 64;
+      const run = async (client: TestClient, index: number): Promise<void> => {
+        const random = new Random(seed + index);
+        // What this client's own keys hold, as it alone writes them.
+        const model = new Map<string, Uint8Array>();
+        let counter = 0n;
+        let counterCreated = false;
+        const own = (slot: number) => `c${index}:k${slot}`;
+        const counterKey = `c${index}:n`;
+        let sequence = 0;
+        const expectOwn = async (key: string) => {
+          const value = await client.get(key);
+          expect(value).toEqual(model.get(key));
+          counts.valuesChecked++;
+        };
+        while (Date.now() < deadline) {
+          const key = own(random.below(4));
+          const operation = random.below(10);
+          if (operation === 0 || operation === 1) {
+            const value = random.bytes(random.between(0, 3000));
+            expect(await client.set(key, value)).toBe("STORED");
             model.set(key, value);
+          } else if (operation === 2) {
+            await expectOwn(key);
+          } else if (operation === 3) {
+            const data = random.bytes(random.between(1, 200));
+            const head = `append ${key} 0 0 ${data.length}\r\n`;
+            await client.send(concatBytes(head, data, "\r\n"));
+            const old = model.get(key);
+            expect(await client.line()).toBe(old === undefined ? "NOT_STORED" : "STORED");
+            if (old !== undefined) model.set(key, concatBytes(old, data));
+          } else if (operation === 4) {
+            if (!counterCreated) {
+              expect(await client.set(counterKey, "0")).toBe("STORED");
+              counterCreated = true;
+            }
+            const delta = BigInt(random.between(1, 1000));
+            counter += delta;
+            expect(await client.call(`incr ${counterKey} ${delta}\r\n`)).toBe(String(counter));
+          } else if (operation === 5) {
+            expect(await client.call(`delete ${key}\r\n`)).toBe(
+              model.has(key) ? "DELETED" : "NOT_FOUND",
+            );
+            model.delete(key);
+          } else if (operation === 6) {
+            await client.send(`gets ${own(0)} ${own(1)} ${own(2)} ${own(3)}\r\n`);
+            const values = await client.values();
+            for (let slot = 0; slot < 4; slot++) {
+              expect(values.get(own(slot))?.value).toEqual(model.get(own(slot)));
+              counts.valuesChecked++;
+            }
+            const target = values.get(key);
+            if (target !== undefined) {
+              const value = random.bytes(random.between(0, 500));
+              const head = `cas ${key} 7 0 ${value.length} ${target.cas}\r\n`;
+              await client.send(concatBytes(head, value, "\r\n"));
+              expect(await client.line()).toBe("STORED");
+              model.set(key, value);
+            }
+          } else if (operation === 7 || operation === 8) {
+            const shared = `shared:${random.below(SHARED_KEYS)}`;
+            const value = selfCheckingValue(index, sequence++, random.between(10, 4000));
+            expect(await client.set(shared, value)).toBe("STORED");
+          } else {
+            const shared = `shared:${random.below(SHARED_KEYS)}`;
+            const value = await client.get(shared);
+            if (value !== undefined) {
+              expect(isSelfChecking(value)).toBe(true);
+              counts.valuesChecked++;
+            }
           }
-        } else if (operation === 7 || operation === 8) {
-          const shared = `shared:${random.below(SHARED_KEYS)}`;
-          const value = selfCheckingValue(index, sequence++, random.between(10, 4000));
-          expect(await client.set(shared, value)).toBe("STORED");
-        } else {
-          const shared = `shared:${random.below(SHARED_KEYS)}`;
-          const value = await client.get(shared);
-          if (value !== undefined) {
-            expect(isSelfChecking(value)).toBe(true);
-            counts.valuesChecked++;
-          }
+          counts.operations++;
         }
-        counts.operations++;
-      }
-      for (let slot = 0; slot < 4; slot++) await expectOwn(own(slot));
-      if (counterCreated) {
-        const read = await client.get(counterKey);
-        expect(read === undefined ? undefined : latin1Text(read)).toBe(String(counter));
-      }
-    };
+        for (let slot = 0; slot < 4; slot++) await expectOwn(own(slot));
+        if (counterCreated) {
+          const read = await client.get(counterKey);
+          expect(read === undefined ? undefined : latin1Text(read)).toBe(String(counter));
+        }
+      };
 
-    const midway = Bun.sleep(LOAD_MS / 2).then(() => observer.stats());
-    await Promise.all(clients.map(run));
-    const during = await midway;
-    expect(during.get("curr_connections")).toBe(String(CLIENTS + 1));
-    for (const client of clients) expect(client.closed).toBe(false);
-    const after = await observer.stats();
-    expect(after.get("store_failed")).toBe("0");
-    expect(after.get("commit_failures")).toBe("0");
-    console.log(
-      `1000 clients: ${counts.operations} operations in ${LOAD_MS} ms, ${counts.valuesChecked} values checked`,
-    );
-    expect(counts.operations).toBeGreaterThan(CLIENTS * 5);
-    for (const client of clients) client.close();
-    observer.close();
-  });
+      const midway = Bun.sleep(LOAD_MS / 2).then(() => observer.stats());
+      await Promise.all(clients.map(run));
+      const during = await midway;
+      expect(during.get("curr_connections")).toBe(String(CLIENTS + 1));
+      for (const client of clients) expect(client.closed).toBe(false);
+      const after = await observer.stats();
+      expect(after.get("store_failed")).toBe("0");
+      expect(after.get("commit_failures")).toBe("0");
+      console.log(
+        `1000 clients: ${counts.operations} operations in ${LOAD_MS} ms, ${counts.valuesChecked} values checked`,
+      );
+      expect(counts.operations).toBeGreaterThan(CLIENTS * 5);
+      for (const client of clients) client.close();
+      observer.close();
+    },
+    LOAD_TEST_TIMEOUT_MS,
+  );
 
   test(
     "Should pass memcaslap with 1000 concurrent connections and every get verified",
