@@ -3,7 +3,7 @@
  * and HTTP servers, and stop cleanly on SIGINT/SIGTERM.
  */
 import { ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
-import { TextCommands } from "./src/protocol/text/commands.ts";
+import { CommandCore } from "./src/protocol/command-core.ts";
 import { Stats } from "./src/stats.ts";
 import { DatabaseOpenError, Store } from "./src/store/store.ts";
 import { MemcachedServer } from "./src/tcp/server.ts";
@@ -49,8 +49,8 @@ function main(): void {
   }
 
   const stats = new Stats();
-  const commands = new TextCommands(store, stats, config);
-  const memcached = new MemcachedServer(store, commands, stats, config);
+  const core = new CommandCore(store, stats, config);
+  const memcached = new MemcachedServer(core, config);
   try {
     memcached.listen();
   } catch (error) {
@@ -74,7 +74,7 @@ function main(): void {
     stopping = true;
     console.log(`litecached: ${signal} received, stopping`);
     memcached.shutdown();
-    commands.dispose();
+    core.dispose();
     // End event streams properly, so browsers see the stream close and reconnect.
     web.closeEventStreams();
     http.stop(true);

@@ -11,7 +11,6 @@ export interface CommandCounters {
   cmd_touch: number;
   get_hits: number;
   get_misses: number;
-  get_flushed: number;
   delete_misses: number;
   delete_hits: number;
   incr_misses: number;
@@ -42,7 +41,6 @@ function zeroCounters(): CommandCounters {
     cmd_touch: 0,
     get_hits: 0,
     get_misses: 0,
-    get_flushed: 0,
     delete_misses: 0,
     delete_hits: 0,
     incr_misses: 0,

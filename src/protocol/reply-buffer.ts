@@ -46,6 +46,15 @@ export class ReplyBuffer {
     this.writeAscii(text);
   }
 
+  /**
+   * Marks everything written since `start` (a byteLength read earlier) as an
+   * acknowledgement, for replies written in parts. An empty mark stands for
+   * a silent success (meta quiet mode): a failed commit still reports it.
+   */
+  acknowledgeSince(start: number): void {
+    this.acknowledgements.push(start, this.length);
+  }
+
   /** The pending commit succeeded: the acknowledgements are final. */
   confirmAcknowledgements(): void {
     this.acknowledgements.length = 0;

@@ -43,9 +43,6 @@ export interface KeyPageQuery {
   limit: number;
 }
 
-export type CasResult = "stored" | "exists" | "not_found";
-export type DeltaResult = bigint | "not_found" | "non_numeric";
-
 export type Change =
   | { type: "set"; key: Uint8Array; size: number; flags: number; cas: number; modifiedMs: number }
   | { type: "delete"; key: Uint8Array }
@@ -76,9 +73,6 @@ interface CounterRow {
   item_bytes: number;
   last_cas: number;
 }
-
-const MAX_U64 = (1n << 64n) - 1n;
-const asciiEncoder = new TextEncoder();
 
 export class Store {
   readonly path: string;
@@ -190,46 +184,11 @@ export class Store {
     return this.updateExisting(key, joined, current.flags) !== 0;
   }
 
-  /** Compare-and-swap: stores only if the item's cas is still `expectedCas`. */
-  compareAndSwap(
-    key: Uint8Array,
-    value: Uint8Array,
-    flags: number,
-    expectedCas: bigint,
-  ): CasResult {
-    this.beginWrite();
-    const current = this.get(key);
-    if (current === null) return "not_found";
-    if (BigInt(current.cas) !== expectedCas) return "exists";
-    this.updateExisting(key, value, flags);
-    return "stored";
-  }
-
   delete(key: Uint8Array): boolean {
     this.beginWrite();
     if (this.statements.delete.run(key).changes === 0) return false;
     this.recordChange({ type: "delete", key: Uint8Array.from(key) });
     return true;
-  }
-
-  /**
-   * incr/decr as memcached does them: the value must read as an unsigned
-   * 64-bit decimal; incr wraps at 2^64, decr stops at 0. A shorter result is
-   * padded with spaces to the old length, as memcached's in-place update does.
-   */
-  applyDelta(key: Uint8Array, delta: bigint, direction: "incr" | "decr"): DeltaResult {
-    this.beginWrite();
-    const current = this.get(key);
-    if (current === null) return "not_found";
-    const number = parseStoredNumber(current.value);
-    if (number === undefined) return "non_numeric";
-    const result =
-      direction === "incr" ? (number + delta) & MAX_U64 : number > delta ? number - delta : 0n;
-    const digits = result.toString();
-    const text =
-      digits.length < current.value.length ? digits.padEnd(current.value.length) : digits;
-    this.updateExisting(key, asciiEncoder.encode(text), current.flags);
-    return result;
   }
 
   flush(): void {
@@ -509,50 +468,6 @@ function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
   joined.set(first, 0);
   joined.set(second, first.length);
   return joined;
-}
-
-const ASCII_ZERO = 0x30;
-const ASCII_NINE = 0x39;
-const ASCII_PLUS = 0x2b;
-const ASCII_MINUS = 0x2d;
-const TWO_TO_63 = 1n << 63n;
-/** More significant digits than this can only be 2^64 or more. */
-const MAX_U64_DIGITS = 20;
-
-/**
- * Reads a stored value the way memcached's safe_strtoull does, over the
- * value as a C string (a NUL byte ends it): optional leading whitespace, a
- * sign, decimal digits, then the end or whitespace. As in C, "-n" wraps
- * modulo 2^64; memcached then refuses a result of 2^63 or more if the text
- * holds a minus sign anywhere. 2^64 or more is never a number.
- */
-function parseStoredNumber(stored: Uint8Array): bigint | undefined {
-  const nul = stored.indexOf(0);
-  const value = nul === -1 ? stored : stored.subarray(0, nul);
-  let index = 0;
-  while (index < value.length && isSpace(value[index] as number)) index++;
-  const negative = value[index] === ASCII_MINUS;
-  if (negative || value[index] === ASCII_PLUS) index++;
-  const start = index;
-  while (index < value.length && isDigit(value[index] as number)) index++;
-  if (index === start) return undefined;
-  if (index < value.length && !isSpace(value[index] as number)) return undefined;
-  let significant = start;
-  while (significant < index - 1 && value[significant] === ASCII_ZERO) significant++;
-  if (index - significant > MAX_U64_DIGITS) return undefined;
-  const magnitude = BigInt(String.fromCharCode(...value.subarray(significant, index)));
-  if (magnitude > MAX_U64) return undefined;
-  const number = negative ? -magnitude & MAX_U64 : magnitude;
-  if (number >= TWO_TO_63 && value.includes(ASCII_MINUS)) return undefined;
-  return number;
-}
-
-function isDigit(byte: number): boolean {
-  return byte >= ASCII_ZERO && byte <= ASCII_NINE;
-}
-
-function isSpace(byte: number): boolean {
-  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
 }
 
 /** SQLITE_BUSY: another connection holds the file's lock. */

@@ -1,6 +1,6 @@
 /**
  * The island's script and stylesheet as compiled into the binary. In the
- * source tree this is null and assets.ts builds them on first use; build.ts
+ * source tree this is null and client-assets.ts builds them on first use; build.ts
  * replaces this module with the built text when it compiles dist/litecached.
  */
 import type { ClientAssets } from "./client-assets.ts";

@@ -59,10 +59,6 @@ export class ChangeFeed {
     private readonly options: ChangeFeedOptions,
   ) {}
 
-  get clientCount(): number {
-    return this.clients.size;
-  }
-
   /** The event stream for one client, or undefined when too many are connected. */
   open(signal: AbortSignal): ReadableStream<Uint8Array> | undefined {
     if (this.clients.size >= this.options.maxClients) return undefined;

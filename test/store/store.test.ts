@@ -1,6 +1,6 @@
 /**
  * The Store against real SQLite files in a temporary folder: byte-exact
- * items, memcached's incr/decr, the group commit, cas values across
+ * items, the group commit, cas values across
  * restarts, trigger-kept counters, key pages, and the files it must refuse.
  */
 
@@ -169,33 +169,6 @@ describe("Store: items", () => {
     expect(store.has(bytes("k"))).toBe(false);
   });
 
-  test("Should store a cas with the current unique and refuse a stale one", () => {
-    const store = openStore();
-    const cas = store.set(bytes("k"), bytes("one"), 1);
-    expect(store.compareAndSwap(bytes("k"), bytes("two"), 2, BigInt(cas))).toBe("stored");
-    const item = store.get(bytes("k"));
-    expect(item && text(item.value)).toBe("two");
-    expect(item?.flags).toBe(2);
-    expect(item?.cas).toBeGreaterThan(cas);
-    expect(store.compareAndSwap(bytes("k"), bytes("three"), 3, BigInt(cas))).toBe("exists");
-    expect(storedText(store, "k")).toBe("two");
-  });
-
-  test("Should answer not_found to a cas on a missing key", () => {
-    const store = openStore();
-    expect(store.compareAndSwap(bytes("k"), bytes("v"), 0, 1n)).toBe("not_found");
-    expect(store.has(bytes("k"))).toBe(false);
-  });
-
-  test("Should refuse a cas unique beyond any cas given out", () => {
-    const store = openStore();
-    const cas = store.set(bytes("k"), bytes("v"), 0);
-    expect(store.compareAndSwap(bytes("k"), bytes("w"), 0, BigInt(cas) + (1n << 53n))).toBe(
-      "exists",
-    );
-    expect(store.compareAndSwap(bytes("k"), bytes("w"), 0, 0n)).toBe("exists");
-  });
-
   test("Should delete a key once", () => {
     const store = openStore();
     store.set(bytes("k"), bytes("v"), 0);
@@ -233,114 +206,6 @@ describe("Store: items", () => {
   });
 });
 
-// ---- incr and decr ----
-
-describe("Store: incr and decr", () => {
-  /** Stores `initial`, applies the delta, and returns the result and the stored text. */
-  function delta(initial: string, amount: bigint, direction: "incr" | "decr") {
-    const store = openStore();
-    store.set(bytes("n"), bytes(initial), 5);
-    const result = store.applyDelta(bytes("n"), amount, direction);
-    const item = store.get(bytes("n"));
-    return { result, stored: item && text(item.value), flags: item?.flags };
-  }
-
-  test("Should increment and decrement, keeping the flags", () => {
-    expect(delta("41", 1n, "incr")).toEqual({ result: 42n, stored: "42", flags: 5 });
-    expect(delta("41", 40n, "decr")).toEqual({ result: 1n, stored: "1 ", flags: 5 });
-  });
-
-  test("Should give the item a new cas", () => {
-    const store = openStore();
-    const cas = store.set(bytes("n"), bytes("1"), 0);
-    store.applyDelta(bytes("n"), 1n, "incr");
-    expect(store.get(bytes("n"))?.cas).toBeGreaterThan(cas);
-  });
-
-  test("Should wrap incr at 2^64", () => {
-    expect(delta("18446744073709551615", 1n, "incr")).toEqual({
-      result: 0n,
-      stored: `0${" ".repeat(19)}`,
-      flags: 5,
-    });
-    expect(delta("18446744073709551610", 10n, "incr").result).toBe(4n);
-    expect(delta("1", 18446744073709551615n, "incr").result).toBe(0n);
-  });
-
-  test("Should stop decr at 0", () => {
-    expect(delta("5", 10n, "decr")).toEqual({ result: 0n, stored: "0", flags: 5 });
-    expect(delta("5", 18446744073709551615n, "decr").result).toBe(0n);
-    expect(delta("0", 1n, "decr").result).toBe(0n);
-  });
-
-  test("Should pad a shorter result with spaces, as memcached does", () => {
-    expect(delta("10", 1n, "decr")).toEqual({ result: 9n, stored: "9 ", flags: 5 });
-    expect(delta("1000", 999n, "decr").stored).toBe("1   ");
-  });
-
-  test("Should grow the value when the result is longer", () => {
-    expect(delta("99", 1n, "incr")).toEqual({ result: 100n, stored: "100", flags: 5 });
-    expect(delta("9 ", 1n, "incr")).toEqual({ result: 10n, stored: "10", flags: 5 });
-  });
-
-  test("Should refuse values that are not a decimal 64-bit number", () => {
-    for (const initial of ["abc", "5a", "", "-1", "18446744073709551616", "0x10", " ", "1.5"]) {
-      expect({ initial, ...delta(initial, 1n, "incr") }).toEqual({
-        initial,
-        result: "non_numeric",
-        stored: initial,
-        flags: 5,
-      });
-    }
-  });
-
-  test("Should read stored numbers as memcached's strtoull does", () => {
-    const cases: [string, bigint, string][] = [
-      [" 7", 8n, "8 "],
-      ["12 abc", 13n, "13    "],
-      ["5\t", 6n, "6 "],
-      ["\t\n9", 10n, "10 "],
-      ["1\r\n", 2n, "2  "],
-      ["-0", 1n, "1 "],
-      ["+5", 6n, "6 "],
-      ["12\x00", 13n, "13 "],
-      ["00000000000000000000000000001", 2n, `2${" ".repeat(28)}`],
-      // strtoull wraps a negative number modulo 2^64; memcached refuses it
-      // only when the result looks negative.
-      ["-18446744073709551615", 2n, `2${" ".repeat(20)}`],
-      ["9223372036854775807 -", 9223372036854775808n, "9223372036854775808  "],
-    ];
-    for (const [initial, result, stored] of cases) {
-      expect({ initial, ...delta(initial, 1n, "incr") }).toEqual({
-        initial,
-        result,
-        stored,
-        flags: 5,
-      });
-    }
-  });
-
-  test("Should refuse a number of 2^63 or more when its value holds a minus sign", () => {
-    for (const initial of [
-      "18446744073709551615 -",
-      "9223372036854775808 -",
-      "-9223372036854775808",
-    ]) {
-      expect({ initial, result: delta(initial, 1n, "incr").result }).toEqual({
-        initial,
-        result: "non_numeric",
-      });
-    }
-  });
-
-  test("Should answer not_found for a missing key", () => {
-    const store = openStore();
-    expect(store.applyDelta(bytes("n"), 1n, "incr")).toBe("not_found");
-    expect(store.applyDelta(bytes("n"), 1n, "decr")).toBe("not_found");
-    expect(store.has(bytes("n"))).toBe(false);
-  });
-});
-
 // ---- the group commit ----
 
 describe("Store: group commit", () => {
@@ -354,7 +219,7 @@ describe("Store: group commit", () => {
     );
     store.add(bytes("b"), bytes("2"), 0);
     store.concat(bytes("a"), bytes("+"), "append");
-    store.applyDelta(bytes("b"), 1n, "incr");
+    store.replace(bytes("b"), bytes("3"), 0);
     store.delete(bytes("b"));
     store.whenDurable((error) =>
       events.push(`second waiter: ${error}, commits ${store.commitCount}`),
@@ -458,10 +323,7 @@ describe("Store: cas values", () => {
     ];
     store.concat(bytes("a"), bytes("3"), "append");
     values.push(store.get(bytes("a"))?.cas as number);
-    store.applyDelta(bytes("b"), 1n, "incr");
-    values.push(store.get(bytes("b"))?.cas as number);
-    store.compareAndSwap(bytes("b"), bytes("9"), 0, BigInt(values[4] as number));
-    values.push(store.get(bytes("b"))?.cas as number);
+    values.push(store.replace(bytes("b"), bytes("9"), 0));
     expect(values).toEqual([...values].sort((x, y) => x - y));
     expect(new Set(values).size).toBe(values.length);
   });
@@ -511,9 +373,9 @@ describe("Store: item count and bytes", () => {
     store.concat(bytes("c"), bytes("yy"), "append");
     expectCounters(store, 2, 16);
     store.set(bytes("n"), bytes("99"), 0);
-    store.applyDelta(bytes("n"), 1n, "incr");
+    store.replace(bytes("n"), bytes("100"), 0);
     expectCounters(store, 3, 20);
-    store.compareAndSwap(bytes("n"), bytes("1"), 0, BigInt(store.get(bytes("n"))?.cas as number));
+    store.replace(bytes("n"), bytes("1"), 0);
     expectCounters(store, 3, 18);
     store.delete(bytes("ab"));
     expectCounters(store, 2, 6);

@@ -1,11 +1,12 @@
 /**
  * Starts the real litecached process (bun main.ts) for end-to-end tests.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "./ports.ts";
+import { removeTemporaryDirectory, temporaryDirectory } from "./temporary-folders.ts";
+
+export { temporaryDirectory } from "./temporary-folders.ts";
 
 export const REPOSITORY_ROOT = join(import.meta.dir, "..", "..");
 
@@ -30,13 +31,11 @@ export interface ServerOptions {
   cwd?: string;
 }
 
-/** A fresh temporary folder for a test's database files. */
-export function temporaryDirectory(prefix = "litecached-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const databasePath = options.databasePath ?? join(temporaryDirectory(), "database.sqlite");
+  // A server given no database gets a folder of its own (tests restart on it
+  // or read it after a stop, so it goes when the test process exits).
+  const ownFolder = options.databasePath === undefined ? temporaryDirectory() : undefined;
+  const databasePath = options.databasePath ?? join(ownFolder as string, "database.sqlite");
   const port = freePort();
   const httpPort = freePort();
   const command = options.command ?? [process.execPath, join(REPOSITORY_ROOT, "main.ts")];
@@ -57,7 +56,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   void (async () => {
     for await (const chunk of child.stderr) stderrText += decoder.decode(chunk, { stream: true });
   })();
-  await waitForReadyLine(child, () => stderrText);
+  const removeOwnFolder = (): void => {
+    if (ownFolder !== undefined) removeTemporaryDirectory(ownFolder);
+  };
+  try {
+    await waitForReadyLine(child, () => stderrText);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await child.exited;
+    removeOwnFolder();
+    throw error;
+  }
   return {
     port,
     httpPort,

@@ -1,5 +1,7 @@
 /**
- * The memcached text protocol parser: bytes in, requests out, no I/O.
+ * The memcached text protocol parser: bytes in, requests out, no I/O. It
+ * frames command lines and data blocks; command-parsers.ts reads each
+ * command's tokens.
  *
  * Feed it whatever the socket delivers with `push`, then call `next` until it
  * returns undefined ("incomplete: wait for more bytes"). A request may be
@@ -7,7 +9,21 @@
  * request are views into the parser's buffer: use (or copy) them before the
  * next `push`.
  */
+import {
+  parseDelete,
+  parseDelta,
+  parseFlushAll,
+  parseGetAndTouch,
+  parseRetrieval,
+  parseStorage,
+  parseTouch,
+  parseVerbosity,
+} from "./command-parsers.ts";
+import { LineTokens } from "./line-tokens.ts";
 import { Reply } from "./replies.ts";
+import { invalid, type Request, type StorageCommand } from "./requests.ts";
+
+export type { Request, RetrievalCommand, StorageCommand } from "./requests.ts";
 
 /** A command line longer than this without a newline closes the connection... */
 export const MAX_LINE_LENGTH = 2048;
@@ -16,43 +32,11 @@ export const MAX_LINE_LENGTH = 2048;
  * sends 128 KiB). As in memcached, gat and gats lines get no such exception.
  */
 export const MAX_RETRIEVAL_LINE_LENGTH = 4 * 1024 * 1024;
-export const MAX_KEY_LENGTH = 250;
-/** memcached's limit on `<bytes>`: the block and its CRLF must fit a signed 32-bit int. */
-export const MAX_DATA_LENGTH = 0x7fff_ffff - 2;
 
 const LF = 0x0a;
 const CR = 0x0d;
-const SPACE = 0x20;
-
-export type StorageCommand = "set" | "add" | "replace" | "append" | "prepend" | "cas";
-export type RetrievalCommand = "get" | "gets" | "gat" | "gats";
-
-export type Request =
-  | {
-      kind: "storage";
-      command: StorageCommand;
-      key: Uint8Array;
-      flags: number;
-      value: Uint8Array;
-      /** Only for cas. */
-      casUnique: bigint;
-      noreply: boolean;
-    }
-  /** A storage command whose data block was larger than the item size limit (and skipped). */
-  | { kind: "too_large"; command: StorageCommand; key: Uint8Array; noreply: boolean }
-  | { kind: "retrieval"; command: RetrievalCommand; keys: Uint8Array[] }
-  | { kind: "delete"; key: Uint8Array; noreply: boolean }
-  | { kind: "delta"; command: "incr" | "decr"; key: Uint8Array; delta: bigint; noreply: boolean }
-  | { kind: "touch"; key: Uint8Array; noreply: boolean }
-  | { kind: "flush_all"; delaySeconds: number; noreply: boolean }
-  | { kind: "verbosity"; noreply: boolean }
-  | { kind: "stats"; arguments: string[] }
-  | { kind: "version" }
-  | { kind: "quit" }
-  /** The line was malformed or unknown: send this reply (noreply does not silence it). */
-  | { kind: "invalid"; reply: Uint8Array }
-  /** The peer is not speaking memcached (overlong line, HTTP request): close the connection. */
-  | { kind: "close"; reason: string };
+const LOWERCASE_M = 0x6d;
+const INITIAL_BUFFER_SIZE = 16 * 1024;
 
 export interface ParserOptions {
   maxItemSize: number;
@@ -60,42 +44,36 @@ export interface ParserOptions {
   now?: () => number;
 }
 
-interface PendingStorage {
+/** What the data block completes. */
+type BlockOwner = {
+  kind: "storage";
   command: StorageCommand;
-  keyStart: number;
-  keyEnd: number;
   flags: number;
-  casUnique: bigint;
+  casUnique: number;
   noreply: boolean;
+};
+
+/** A request whose data block is not all in yet. */
+interface PendingBlock {
+  owner: BlockOwner;
   /** Where the command line starts: it stays buffered, key included, until the data is in. */
   lineStart: number;
+  keyStart: number;
+  keyEnd: number;
   /** Offset of the data block in the buffer; the block is `length` bytes plus CRLF. */
   dataStart: number;
   length: number;
 }
 
-/** Token boundaries within the buffer: [start0, end0, start1, end1, ...]. */
-type Tokens = number[];
-
-const UINT32_MAX = 0xffff_ffff;
-/**
- * For text the parser only compares with ASCII (stats arguments, digits, a
- * line's first bytes). The "latin1" label really means windows-1252, which
- * is fine for that; keys and values are never decoded.
- */
-const asciiDecoder = new TextDecoder("latin1");
 /** First bytes of command names that memcached answers without its HTTP check. */
 const DISPATCHED_FIRST_BYTES: ReadonlySet<number> = new Set(
   Array.from("gsacidt", (letter) => letter.charCodeAt(0)),
 );
-const LOWERCASE_M = 0x6d;
 /** memcached commands litecached does not have, which memcached answers before its HTTP check. */
 const UNSUPPORTED_ADMIN_COMMANDS = ["lru_crawler", "lru", "watch", "extstore", "refresh_certs"];
-/** Exptimes up to 30 days are relative; larger ones are Unix times. */
-const REALTIME_MAXDELTA = 60 * 60 * 24 * 30;
 /** memcached's tokenizer hands out at most this many tokens at a time. */
 const MEMCACHED_MAX_TOKENS = 23;
-/** Every command the parser knows, grouped by length so a token is compared with few. */
+/** Every classic command the parser knows, grouped by length so a token is compared with few. */
 const COMMAND_NAMES = [
   "get",
   "gets",
@@ -126,21 +104,22 @@ const COMMANDS_BY_LENGTH: ReadonlyArray<readonly CommandName[] | undefined> = Ar
 );
 /** memcached tolerates up to 100 leading spaces before an overlong multiget. */
 const RETRIEVAL_LINE_START = /^ {0,100}gets? /;
+const asciiDecoder = new TextDecoder("latin1");
 
 export class TextParser {
-  private buffer = new Uint8Array(16 * 1024);
+  private buffer = new Uint8Array(INITIAL_BUFFER_SIZE);
   private start = 0;
   private end = 0;
   /** Where the search for the next newline resumes, so long lines are scanned once. */
   private scanned = 0;
-  private pending: PendingStorage | undefined;
+  private pending: PendingBlock | undefined;
   /** Bytes of an oversized or rejected data block still to be thrown away. */
   private skipRemaining = 0;
   /** What to report once the skipped block is gone. */
   private afterSkip: Request | undefined;
   private readonly maxItemSize: number;
   private readonly now: () => number;
-  private readonly tokens: Tokens = [];
+  private readonly tokens = new LineTokens();
   /** Start of the line being parsed: a storage request keeps it buffered until its data is in. */
   private lineStart = 0;
 
@@ -225,7 +204,9 @@ export class TextParser {
     this.scanned = this.start;
     // memcached tokenizes the line as a C string: a NUL byte ends it.
     const nul = buffer.subarray(lineStart, lineEnd).indexOf(0);
-    return this.parseLine(lineStart, nul === -1 ? lineEnd : lineStart + nul);
+    this.lineStart = lineStart;
+    this.tokens.read(buffer, lineStart, nul === -1 ? lineEnd : lineStart + nul);
+    return this.parseLine(this.tokens);
   }
 
   private checkOverlongLine(): Request | undefined {
@@ -241,43 +222,39 @@ export class TextParser {
     return RETRIEVAL_LINE_START.test(head);
   }
 
-  private parseLine(lineStart: number, lineEnd: number): Request | undefined {
-    this.lineStart = lineStart;
-    const tokens = this.tokenize(lineStart, lineEnd);
-    const count = tokens.length / 2;
-    if (count === 0) return { kind: "invalid", reply: Reply.ERROR };
+  private parseLine(tokens: LineTokens): Request | undefined {
+    if (tokens.count === 0) return invalid(Reply.ERROR);
     const name = this.commandName(tokens);
     switch (name) {
       case "get":
       case "gets":
-        return this.parseRetrieval(name, tokens, 1);
+        return parseRetrieval(name, tokens, 1);
       case "bget":
         // memcached still answers this long-gone "binary get" as a get.
-        return this.parseRetrieval("get", tokens, 1);
+        return parseRetrieval("get", tokens, 1);
       case "gat":
       case "gats":
-        return this.parseGetAndTouch(name, tokens);
+        return parseGetAndTouch(name, tokens);
       case "set":
       case "add":
       case "replace":
       case "append":
       case "prepend":
-        return this.parseStorage(name, tokens, false);
       case "cas":
-        return this.parseStorage(name, tokens, true);
+        return this.parseStorageLine(name, tokens);
       case "delete":
-        return this.parseDelete(tokens);
+        return parseDelete(tokens);
       case "incr":
       case "decr":
-        return this.parseDelta(name, tokens);
+        return parseDelta(name, tokens);
       case "touch":
-        return this.parseTouch(tokens);
+        return parseTouch(tokens);
       case "flush_all":
-        return this.parseFlushAll(tokens);
+        return parseFlushAll(tokens, this.now());
       case "verbosity":
-        return this.parseVerbosity(tokens);
+        return parseVerbosity(tokens);
       case "stats":
-        return { kind: "stats", arguments: this.tokenStrings(tokens, 1) };
+        return { kind: "stats", arguments: tokens.texts(1) };
       case "version":
         return { kind: "version" };
       case "quit":
@@ -286,7 +263,22 @@ export class TextParser {
         if (this.isHttpRequestLine(tokens)) {
           return { kind: "close", reason: "an HTTP request on the memcached port" };
         }
-        return { kind: "invalid", reply: Reply.ERROR };
+        return invalid(Reply.ERROR);
+    }
+  }
+
+  private parseStorageLine(command: StorageCommand, tokens: LineTokens): Request | undefined {
+    const line = parseStorage(command, tokens, this.maxItemSize);
+    switch (line.kind) {
+      case "skip":
+        return this.skipDataBlock(line.length, line.answer);
+      case "storage_header": {
+        const { flags, casUnique, noreply, length } = line;
+        const owner: BlockOwner = { kind: "storage", command, flags, casUnique, noreply };
+        return this.awaitDataBlock(owner, length);
+      }
+      default:
+        return line;
     }
   }
 
@@ -298,149 +290,34 @@ export class TextParser {
    * starting with a letter it dispatches on, and its admin commands. Its
    * tokenizer stops at 23 tokens, so the token checked is at most the 23rd.
    */
-  private isHttpRequestLine(tokens: Tokens): boolean {
-    const nameLength = this.tokenLength(tokens, 0);
-    const first = this.buffer[tokens[0] as number] as number;
+  private isHttpRequestLine(tokens: LineTokens): boolean {
+    const first = tokens.firstByte(0) as number;
+    const nameLength = tokens.length(0);
     if (nameLength < 2 || (first === LOWERCASE_M && nameLength === 2)) return false;
     if (DISPATCHED_FIRST_BYTES.has(first)) return false;
-    if (UNSUPPORTED_ADMIN_COMMANDS.some((name) => this.tokenEquals(tokens, 0, name))) return false;
-    const last = Math.min(tokens.length / 2, MEMCACHED_MAX_TOKENS) - 1;
-    return this.tokenStartsWith(tokens, last, "HTTP/");
-  }
-
-  /** Splits on runs of spaces (only spaces: memcached does not treat tabs as separators). */
-  private tokenize(lineStart: number, lineEnd: number): Tokens {
-    const buffer = this.buffer;
-    const tokens = this.tokens;
-    tokens.length = 0;
-    let index = lineStart;
-    while (index < lineEnd) {
-      while (index < lineEnd && buffer[index] === SPACE) index++;
-      if (index === lineEnd) break;
-      const tokenStart = index;
-      while (index < lineEnd && buffer[index] !== SPACE) index++;
-      tokens.push(tokenStart, index);
-    }
-    return tokens;
+    if (UNSUPPORTED_ADMIN_COMMANDS.some((name) => tokens.equals(0, name))) return false;
+    const last = Math.min(tokens.count, MEMCACHED_MAX_TOKENS) - 1;
+    return tokens.startsWith(last, "HTTP/");
   }
 
   /** The command token as one of COMMAND_NAMES, or "" for anything else; no allocation. */
-  private commandName(tokens: Tokens): CommandName | "" {
-    const start = tokens[0] as number;
-    const candidates = COMMANDS_BY_LENGTH[(tokens[1] as number) - start];
+  private commandName(tokens: LineTokens): CommandName | "" {
+    const candidates = COMMANDS_BY_LENGTH[tokens.length(0)];
     if (candidates === undefined) return "";
     for (const name of candidates) {
-      if (this.tokenEquals(tokens, 0, name)) return name;
+      if (tokens.equals(0, name)) return name;
     }
     return "";
   }
 
-  private token(tokens: Tokens, index: number): Uint8Array {
-    return this.buffer.subarray(tokens[index * 2] as number, tokens[index * 2 + 1] as number);
-  }
+  // ---- data blocks ----
 
-  private tokenLength(tokens: Tokens, index: number): number {
-    return (tokens[index * 2 + 1] as number) - (tokens[index * 2] as number);
-  }
-
-  private tokenEquals(tokens: Tokens, index: number, text: string): boolean {
-    if (this.tokenLength(tokens, index) !== text.length) return false;
-    const start = tokens[index * 2] as number;
-    for (let offset = 0; offset < text.length; offset++) {
-      if (this.buffer[start + offset] !== text.charCodeAt(offset)) return false;
-    }
-    return true;
-  }
-
-  private tokenStartsWith(tokens: Tokens, index: number, prefix: string): boolean {
-    if (this.tokenLength(tokens, index) < prefix.length) return false;
-    const start = tokens[index * 2] as number;
-    for (let offset = 0; offset < prefix.length; offset++) {
-      if (this.buffer[start + offset] !== prefix.charCodeAt(offset)) return false;
-    }
-    return true;
-  }
-
-  private tokenStrings(tokens: Tokens, from: number): string[] {
-    const strings: string[] = [];
-    for (let index = from; index < tokens.length / 2; index++) {
-      strings.push(asciiDecoder.decode(this.token(tokens, index)));
-    }
-    return strings;
-  }
-
-  /** memcached's set_noreply_maybe: the last token, exactly "noreply". */
-  private endsWithNoreply(tokens: Tokens): boolean {
-    return this.tokenEquals(tokens, tokens.length / 2 - 1, "noreply");
-  }
-
-  // ---- individual commands ----
-
-  private parseRetrieval(command: RetrievalCommand, tokens: Tokens, firstKey: number): Request {
-    const count = tokens.length / 2;
-    if (count <= firstKey) return { kind: "invalid", reply: Reply.ERROR };
-    const keys: Uint8Array[] = [];
-    for (let index = firstKey; index < count; index++) {
-      if (this.tokenLength(tokens, index) > MAX_KEY_LENGTH) {
-        return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
-      }
-      keys.push(this.token(tokens, index));
-    }
-    return { kind: "retrieval", command, keys };
-  }
-
-  private parseGetAndTouch(command: "gat" | "gats", tokens: Tokens): Request {
-    const count = tokens.length / 2;
-    if (count < 2) return { kind: "invalid", reply: Reply.ERROR };
-    if (parseInt32(this.token(tokens, 1)) === undefined) {
-      return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
-    }
-    if (count === 2) return { kind: "retrieval", command, keys: [] };
-    return this.parseRetrieval(command, tokens, 2);
-  }
-
-  private parseStorage(
-    command: StorageCommand,
-    tokens: Tokens,
-    isCas: boolean,
-  ): Request | undefined {
-    const count = tokens.length / 2;
-    const required = isCas ? 6 : 5;
-    if (count !== required && count !== required + 1)
-      return { kind: "invalid", reply: Reply.ERROR };
-    const noreply = this.endsWithNoreply(tokens);
-    const length = parseInt32(this.token(tokens, 4));
-    const flags = parseFlags(this.token(tokens, 2));
-    const exptime = parseInt32(this.token(tokens, 3));
-    const casUnique = isCas ? parseUnsigned64(this.token(tokens, 5)) : 0n;
-    // memcached refuses lengths whose block (plus CRLF) would not fit an int.
-    const lengthValid = length !== undefined && length >= 0 && length <= MAX_DATA_LENGTH;
-    const malformed =
-      this.tokenLength(tokens, 1) > MAX_KEY_LENGTH ||
-      flags === undefined ||
-      exptime === undefined ||
-      casUnique === undefined ||
-      !lengthValid;
-    if (malformed) {
-      // Unlike memcached, skip a data block whose length we can read, so
-      // that its bytes are never run as commands.
-      if (lengthValid) {
-        return this.skipDataBlock(length, { kind: "invalid", reply: Reply.BAD_COMMAND_LINE });
-      }
-      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
-    }
-    if (length > this.maxItemSize) {
-      const key = this.token(tokens, 1).slice();
-      return this.skipDataBlock(length, { kind: "too_large", command, key, noreply });
-    }
+  private awaitDataBlock(owner: BlockOwner, length: number): Request | undefined {
     this.pending = {
-      command,
-      keyStart: tokens[2] as number,
-      keyEnd: tokens[3] as number,
-      flags,
-      casUnique,
-      noreply,
+      owner,
       lineStart: this.lineStart,
+      keyStart: this.tokens.start(1),
+      keyEnd: this.tokens.end(1),
       dataStart: this.start,
       length,
     };
@@ -462,7 +339,7 @@ export class TextParser {
     return undefined;
   }
 
-  private takeDataBlock(pending: PendingStorage): Request | undefined {
+  private takeDataBlock(pending: PendingBlock): Request | undefined {
     const blockEnd = pending.dataStart + pending.length + 2;
     if (blockEnd > this.end) {
       // Keep the command line buffered with its data: the key lives there.
@@ -473,203 +350,20 @@ export class TextParser {
     this.start = blockEnd;
     this.scanned = blockEnd;
     const buffer = this.buffer;
+    const owner = pending.owner;
     if (buffer[blockEnd - 2] !== CR || buffer[blockEnd - 1] !== LF) {
-      return { kind: "invalid", reply: Reply.BAD_DATA_CHUNK };
+      return invalid(Reply.BAD_DATA_CHUNK, owner.noreply);
     }
+    const key = buffer.subarray(pending.keyStart, pending.keyEnd);
+    const value = buffer.subarray(pending.dataStart, pending.dataStart + pending.length);
     return {
       kind: "storage",
-      command: pending.command,
-      key: buffer.subarray(pending.keyStart, pending.keyEnd),
-      flags: pending.flags,
-      value: buffer.subarray(pending.dataStart, pending.dataStart + pending.length),
-      casUnique: pending.casUnique,
-      noreply: pending.noreply,
+      command: owner.command,
+      key,
+      flags: owner.flags,
+      value,
+      casUnique: owner.casUnique,
+      noreply: owner.noreply,
     };
   }
-
-  private parseDelete(tokens: Tokens): Request {
-    const count = tokens.length / 2;
-    if (count < 2 || count > 4) return { kind: "invalid", reply: Reply.ERROR };
-    // As memcached: only a token after the key can be noreply ("delete
-    // noreply" deletes the key "noreply", and answers).
-    const noreply = count > 2 && this.endsWithNoreply(tokens);
-    if (count > 2) {
-      const holdIsZero = this.tokenEquals(tokens, 2, "0");
-      const valid =
-        (count === 3 && (holdIsZero || noreply)) || (count === 4 && holdIsZero && noreply);
-      if (!valid) return { kind: "invalid", reply: Reply.BAD_DELETE_USAGE };
-    }
-    if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
-      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
-    }
-    return { kind: "delete", key: this.token(tokens, 1), noreply };
-  }
-
-  private parseDelta(command: "incr" | "decr", tokens: Tokens): Request {
-    const count = tokens.length / 2;
-    if (count !== 3 && count !== 4) return { kind: "invalid", reply: Reply.ERROR };
-    const noreply = this.endsWithNoreply(tokens);
-    if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
-      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
-    }
-    const delta = parseUnsigned64(this.token(tokens, 2));
-    if (delta === undefined) return { kind: "invalid", reply: Reply.INVALID_DELTA };
-    return { kind: "delta", command, key: this.token(tokens, 1), delta, noreply };
-  }
-
-  private parseTouch(tokens: Tokens): Request {
-    const count = tokens.length / 2;
-    if (count !== 3 && count !== 4) return { kind: "invalid", reply: Reply.ERROR };
-    const noreply = this.endsWithNoreply(tokens);
-    if (this.tokenLength(tokens, 1) > MAX_KEY_LENGTH) {
-      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
-    }
-    if (parseInt32(this.token(tokens, 2)) === undefined) {
-      return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
-    }
-    return { kind: "touch", key: this.token(tokens, 1), noreply };
-  }
-
-  private parseFlushAll(tokens: Tokens): Request {
-    const count = tokens.length / 2;
-    if (count > 3) return { kind: "invalid", reply: Reply.ERROR };
-    const noreply = this.endsWithNoreply(tokens);
-    if (count === (noreply ? 2 : 1)) return { kind: "flush_all", delaySeconds: 0, noreply };
-    const delay = parseInt32(this.token(tokens, 1));
-    if (delay === undefined) return { kind: "invalid", reply: Reply.INVALID_EXPTIME };
-    return { kind: "flush_all", delaySeconds: this.flushDelay(delay), noreply };
-  }
-
-  /**
-   * Seconds until a flush_all takes effect, as memcached times it. Its
-   * realtime() reads an exptime over 30 days as a Unix time, not a delay (a
-   * time already past means now; memcached ignores one from before its own
-   * start, which a restartable server has no use for). It then flushes
-   * everything stored up to one second before that time, so "flush_all 1"
-   * empties the cache at once.
-   */
-  private flushDelay(exptime: number): number {
-    if (exptime <= 0) return 0;
-    const seconds =
-      exptime <= REALTIME_MAXDELTA ? exptime : exptime - Math.floor(this.now() / 1000);
-    return Math.max(0, seconds - 1);
-  }
-
-  private parseVerbosity(tokens: Tokens): Request {
-    const count = tokens.length / 2;
-    if (count !== 2 && count !== 3) return { kind: "invalid", reply: Reply.ERROR };
-    const noreply = this.endsWithNoreply(tokens);
-    // With noreply the level is not checked: memcached stays silent even for
-    // "verbosity noreply", and memcapable relies on it. The level changes
-    // nothing in litecached either way.
-    if (noreply) return { kind: "verbosity", noreply };
-    if (parseUnsigned64(this.token(tokens, 1)) === undefined) {
-      return { kind: "invalid", reply: Reply.BAD_COMMAND_LINE };
-    }
-    return { kind: "verbosity", noreply };
-  }
-}
-
-// ---- numbers, read the way memcached's safe_strto* wrappers read them ----
-//
-// memcached hands each token to glibc's strtol or strtoull (base 10) and
-// accepts what they accept: leading whitespace, a sign, digits, then the end
-// or whitespace (anything after that whitespace is ignored). Tokens cannot
-// hold spaces, but they can hold tabs and a CR (a line ending in CR CR LF).
-
-const ZERO = 0x30;
-const NINE = 0x39;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
-/** Up to this many significant digits a magnitude is exact as a double. */
-const EXACT_DIGITS = 15;
-/** More significant digits than this overflow every 64-bit type (ERANGE). */
-const MAX_DIGITS = 20;
-const TWO_TO_63 = 1n << 63n;
-const TWO_TO_64 = 1n << 64n;
-
-/** What strtol/strtoull found: a sign and a magnitude (a bigint only when it is large). */
-interface Decimal {
-  negative: boolean;
-  magnitude: number | bigint;
-}
-
-function isDigit(byte: number | undefined): boolean {
-  return byte !== undefined && byte >= ZERO && byte <= NINE;
-}
-
-/** C's isspace: space, \t, \n, \v, \f, \r. */
-function isSpace(byte: number | undefined): boolean {
-  return byte === SPACE || (byte !== undefined && byte >= 0x09 && byte <= 0x0d);
-}
-
-/** The number in a token as strtol/strtoull see it; undefined if there is none. */
-function readDecimal(token: Uint8Array): Decimal | undefined {
-  let index = 0;
-  while (isSpace(token[index])) index++;
-  const negative = token[index] === MINUS;
-  if (negative || token[index] === PLUS) index++;
-  const digitsStart = index;
-  while (isDigit(token[index])) index++;
-  if (index === digitsStart) return undefined;
-  if (index < token.length && !isSpace(token[index])) return undefined;
-  let significant = digitsStart;
-  while (significant < index - 1 && token[significant] === ZERO) significant++;
-  const digits = index - significant;
-  if (digits > MAX_DIGITS) return { negative, magnitude: TWO_TO_64 };
-  if (digits > EXACT_DIGITS) {
-    return { negative, magnitude: BigInt(asciiDecoder.decode(token.subarray(significant, index))) };
-  }
-  let magnitude = 0;
-  for (let position = significant; position < index; position++) {
-    magnitude = magnitude * 10 + ((token[position] as number) - ZERO);
-  }
-  return { negative, magnitude };
-}
-
-/**
- * safe_strtoull (and safe_strtoul, the same on 64-bit Linux): "-n" wraps
- * modulo 2^64 as in C, and is refused only when the result looks negative.
- */
-function toUnsigned64({ negative, magnitude }: Decimal): number | bigint | undefined {
-  if (typeof magnitude === "number") {
-    // A small negative wraps to 2^64 - n, which looks negative: refused.
-    if (negative) return magnitude === 0 ? 0 : undefined;
-    return magnitude;
-  }
-  if (magnitude >= TWO_TO_64) return undefined;
-  if (!negative) return magnitude;
-  const wrapped = (TWO_TO_64 - magnitude) % TWO_TO_64;
-  return wrapped >= TWO_TO_63 ? undefined : wrapped;
-}
-
-/** An unsigned 64-bit decimal (delta, cas unique); undefined if memcached refuses it. */
-export function parseUnsigned64(token: Uint8Array): bigint | undefined {
-  const decimal = readDecimal(token);
-  if (decimal === undefined) return undefined;
-  const value = toUnsigned64(decimal);
-  return value === undefined ? undefined : BigInt(value);
-}
-
-/** Client flags: as safe_strtoul, but only values that fit 32 bits (README: no wrapping). */
-export function parseFlags(token: Uint8Array): number | undefined {
-  const decimal = readDecimal(token);
-  if (decimal === undefined) return undefined;
-  const value = toUnsigned64(decimal);
-  if (value === undefined || value > UINT32_MAX) return undefined;
-  return Number(value);
-}
-
-/**
- * safe_strtol: a signed 64-bit decimal, then stored in an int32_t as
- * memcached stores it (C truncation: 4294967297 becomes 1). undefined when
- * strtol would report ERANGE or finds no number.
- */
-export function parseInt32(token: Uint8Array): number | undefined {
-  const decimal = readDecimal(token);
-  if (decimal === undefined) return undefined;
-  const { negative, magnitude } = decimal;
-  if (typeof magnitude === "number") return (negative ? -magnitude : magnitude) | 0;
-  if (magnitude > (negative ? TWO_TO_63 : TWO_TO_63 - 1n)) return undefined;
-  return Number(BigInt.asIntN(32, negative ? -magnitude : magnitude));
 }

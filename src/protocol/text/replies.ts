@@ -2,6 +2,7 @@
  * Every fixed reply of the memcached text protocol, as memcached 1.6 sends
  * it, pre-encoded once. Replies that carry data are built in encoder.ts.
  */
+import { storageErrorCode } from "../storage-errors.ts";
 
 const encoder = new TextEncoder();
 const line = (text: string): Uint8Array => encoder.encode(`${text}\r\n`);
@@ -35,8 +36,7 @@ export const Reply = {
  * Sent instead of a reply (and in place of every acknowledgement of a failed
  * group commit) when SQLite fails: the error code, never a stack trace.
  */
-export function storageFailureReply(error: unknown): Uint8Array {
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : "";
-  const detail = typeof code === "string" && /^[A-Z_]+$/.test(code) ? ` (${code})` : "";
-  return line(`SERVER_ERROR storage failure${detail}`);
+export function storageFailureReply(error: Error): Uint8Array {
+  const code = storageErrorCode(error);
+  return line(`SERVER_ERROR storage failure${code === undefined ? "" : ` (${code})`}`);
 }

@@ -8,6 +8,7 @@
  * the deliberate differences listed in the README.
  */
 import { describe, expect, test } from "bun:test";
+import { NO_SUCH_CAS } from "../../../src/protocol/numbers.ts";
 import { type Request, TextParser } from "../../../src/protocol/text/parser.ts";
 import { Reply } from "../../../src/protocol/text/replies.ts";
 import { concatBytes, latin1Bytes, latin1Text } from "../../support/bytes.ts";
@@ -37,14 +38,14 @@ const storage = (
   key: string,
   flags: number,
   value: string,
-  options: { casUnique?: bigint; noreply?: boolean } = {},
+  options: { casUnique?: number; noreply?: boolean } = {},
 ): Parsed => ({
   kind: "storage",
   command,
   key,
   flags,
   value,
-  casUnique: options.casUnique ?? 0n,
+  casUnique: options.casUnique ?? 0,
   noreply: options.noreply ?? false,
 });
 const tooLarge = (command: string, key: string, noreply = false): Parsed => ({
@@ -77,6 +78,8 @@ const stats = (...args: string[]): Parsed => ({ kind: "stats", arguments: args }
 const version: Parsed = { kind: "version" };
 const quit: Parsed = { kind: "quit" };
 const invalid = (reply: Uint8Array): Parsed => ({ kind: "invalid", reply: latin1Text(reply) });
+/** An error memcached leaves unsent because the request said noreply. */
+const silenced = (reply: Uint8Array): Parsed => ({ ...invalid(reply), noreply: true });
 const ERROR = invalid(Reply.ERROR);
 const BAD_LINE = invalid(Reply.BAD_COMMAND_LINE);
 const BAD_CHUNK = invalid(Reply.BAD_DATA_CHUNK);
@@ -207,12 +210,12 @@ const WELL_FORMED: Case[] = [
   when(
     "cas with binary data",
     `cas k 3 0 ${BINARY.length} 18446744073709551615\r\n${BINARY}\r\n`,
-    storage("cas", "k", 3, BINARY, { casUnique: 18446744073709551615n }),
+    storage("cas", "k", 3, BINARY, { casUnique: NO_SUCH_CAS }),
   ),
   when(
     "cas with noreply",
     "cas k 0 0 2 42 noreply\r\nhi\r\n",
-    storage("cas", "k", 0, "hi", { casUnique: 42n, noreply: true }),
+    storage("cas", "k", 0, "hi", { casUnique: 42, noreply: true }),
   ),
   when(
     "a key with bytes other than spaces and line ends",
@@ -394,7 +397,7 @@ describe("TextParser: numbers", () => {
     when(
       "a cas unique of minus zero",
       "cas k 0 0 1 -0\r\nx\r\n",
-      storage("cas", "k", 0, "x", { casUnique: 0n }),
+      storage("cas", "k", 0, "x", { casUnique: 0 }),
     ),
     when("verbosity with a level beyond 32 bits", "verbosity 4294967296\r\n", verbosity()),
     when("a touch exptime of minus zero", "touch k -0\r\n", touch("k")),
@@ -458,9 +461,9 @@ const MALFORMED: Case[] = [
     version,
   ),
   when(
-    "set with a 251-byte key and noreply (the error is still sent)",
+    "set with a 251-byte key and noreply (silenced, its data skipped)",
     `set ${KEY_251} 0 0 1 noreply\r\nx\r\n`,
-    BAD_LINE,
+    silenced(Reply.BAD_COMMAND_LINE),
   ),
   when("get with a 251-byte key among others", `get a ${KEY_251} b\r\n`, BAD_LINE),
   when("gat with a 251-byte key", `gat 0 ${KEY_251}\r\n`, BAD_LINE),
@@ -527,17 +530,25 @@ const MALFORMED: Case[] = [
   when("delete with a hold time other than 0", "delete a 1\r\n", BAD_DELETE),
   when("delete with a hold time of 00", "delete a 00\r\n", BAD_DELETE),
   when("delete with junk", "delete a x y\r\n", BAD_DELETE),
-  when("delete noreply noreply (still answered)", "delete a noreply noreply\r\n", BAD_DELETE),
   when(
-    "delete with a bad hold time and noreply (still answered)",
+    "delete noreply noreply (silenced)",
+    "delete a noreply noreply\r\n",
+    silenced(Reply.BAD_DELETE_USAGE),
+  ),
+  when(
+    "delete with a bad hold time and noreply (silenced)",
     "delete a 1 noreply\r\n",
-    BAD_DELETE,
+    silenced(Reply.BAD_DELETE_USAGE),
   ),
   // incr / decr
   when("incr with a non-numeric delta", "incr a x\r\n", BAD_DELTA),
   when("decr with a negative delta", "decr a -1\r\n", BAD_DELTA),
   when("incr with a delta of 2^64", "incr a 18446744073709551616\r\n", BAD_DELTA),
-  when("incr with a non-numeric delta and noreply", "incr a x noreply\r\n", BAD_DELTA),
+  when(
+    "incr with a non-numeric delta and noreply (silenced)",
+    "incr a x noreply\r\n",
+    silenced(Reply.INVALID_DELTA),
+  ),
   // touch / gat
   when("touch with a non-numeric exptime", "touch a x\r\n", BAD_EXPTIME),
   when("touch with an exptime of 2^63", "touch a 9223372036854775808\r\n", BAD_EXPTIME),
@@ -545,8 +556,33 @@ const MALFORMED: Case[] = [
   when("gats with an exptime of 2^63", "gats 9223372036854775808 a\r\n", BAD_EXPTIME),
   // flush_all
   when("flush_all with a non-numeric delay", "flush_all x\r\n", BAD_EXPTIME),
-  when("flush_all with a non-numeric delay and noreply", "flush_all x noreply\r\n", BAD_EXPTIME),
-  when("flush_all noreply noreply", "flush_all noreply noreply\r\n", BAD_EXPTIME),
+  when(
+    "flush_all with a non-numeric delay and noreply (silenced)",
+    "flush_all x noreply\r\n",
+    silenced(Reply.INVALID_EXPTIME),
+  ),
+  when(
+    "flush_all noreply noreply (silenced)",
+    "flush_all noreply noreply\r\n",
+    silenced(Reply.INVALID_EXPTIME),
+  ),
+  when(
+    "a data block of the wrong length under noreply (silenced)",
+    "set a 0 0 1 noreply\r\nxy\r\nversion\r\n",
+    silenced(Reply.BAD_DATA_CHUNK),
+    ERROR,
+    version,
+  ),
+  when(
+    "touch with a bad exptime and noreply (silenced)",
+    "touch a x noreply\r\n",
+    silenced(Reply.INVALID_EXPTIME),
+  ),
+  when(
+    "incr with a 251-byte key and noreply (silenced)",
+    `incr ${KEY_251} 1 noreply\r\n`,
+    silenced(Reply.BAD_COMMAND_LINE),
+  ),
   when("flush_all with a delay of 2^63", "flush_all 9223372036854775808\r\n", BAD_EXPTIME),
   // verbosity
   when("verbosity with a non-numeric level", "verbosity x\r\n", BAD_LINE),

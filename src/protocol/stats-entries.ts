@@ -1,28 +1,31 @@
 /**
- * The text of `stats` and `stats settings`: memcached's field names, in
- * memcached's order, with litecached's values, then litecached's own fields.
+ * What `stats`, `stats settings` and `stats items` report, for every
+ * protocol: memcached's field names, in memcached's order, with
+ * litecached's values, then litecached's own fields. Each protocol's encoder
+ * writes the entries its own way.
  */
-import { MEMCACHED_PROTOCOL_VERSION, VERSION } from "../../config.ts";
-import type { Stats } from "../../stats.ts";
-import type { Store } from "../../store/store.ts";
-import type { Settings } from "./commands.ts";
+import type { Config } from "../config.ts";
+import { MEMCACHED_PROTOCOL_VERSION, VERSION } from "../config.ts";
+import type { Stats } from "../stats.ts";
+import type { Store } from "../store/store.ts";
 
-type StatValue = string | number | bigint;
+/** The settings the protocols report (and the command core obeys). */
+export type Settings = Pick<
+  Config,
+  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync"
+>;
 
-function formatLines(entries: ReadonlyArray<readonly [string, StatValue]>): string {
-  let text = "";
-  for (const [name, value] of entries) text += `STAT ${name} ${value}\r\n`;
-  return `${text}END\r\n`;
-}
+export type StatValue = string | number | bigint;
+export type StatEntry = readonly [name: string, value: StatValue];
 
 function seconds(microseconds: number): string {
   return (microseconds / 1e6).toFixed(6);
 }
 
-export function formatStats(stats: Stats, store: Store, settings: Settings): string {
+export function generalStats(stats: Stats, store: Store, settings: Settings): StatEntry[] {
   const usage = process.resourceUsage();
   const counters = stats.counters;
-  return formatLines([
+  return [
     ["pid", process.pid],
     ["uptime", stats.uptimeSeconds],
     ["time", Math.floor(Date.now() / 1000)],
@@ -41,7 +44,7 @@ export function formatStats(stats: Stats, store: Store, settings: Settings): str
     ["get_hits", counters.get_hits],
     ["get_misses", counters.get_misses],
     ["get_expired", 0],
-    ["get_flushed", counters.get_flushed],
+    ["get_flushed", 0],
     ["delete_misses", counters.delete_misses],
     ["delete_hits", counters.delete_hits],
     ["incr_misses", counters.incr_misses],
@@ -72,11 +75,11 @@ export function formatStats(stats: Stats, store: Store, settings: Settings): str
     ["commit_failures", store.commitFailureCount],
     ["database_bytes", store.fileSize],
     ["sync_mode", settings.sync],
-  ]);
+  ];
 }
 
-export function formatSettings(settings: Settings): string {
-  return formatLines([
+export function settingsStats(settings: Settings): StatEntry[] {
+  return [
     ["maxbytes", 0],
     ["maxconns", settings.maxConnections],
     ["tcpport", settings.port],
@@ -92,7 +95,7 @@ export function formatSettings(settings: Settings): string {
     ["idle_timeout", settings.idleTimeout],
     ["flush_enabled", "yes"],
     ["sync_mode", settings.sync],
-  ]);
+  ];
 }
 
 /**
@@ -100,11 +103,11 @@ export function formatSettings(settings: Settings): string {
  * in class 1; tools that walk the classes (memcdump, phpMemcachedAdmin) then
  * find the keys through `stats cachedump 1 <limit>`.
  */
-export function formatItems(store: Store): string {
+export function itemStats(store: Store): StatEntry[] {
   const count = store.itemCount;
-  if (count === 0) return "END\r\n";
-  const zero = (name: string): readonly [string, StatValue] => [`items:1:${name}`, 0];
-  return formatLines([
+  if (count === 0) return [];
+  const zero = (name: string): StatEntry => [`items:1:${name}`, 0];
+  return [
     ["items:1:number", count],
     zero("number_hot"),
     zero("number_warm"),
@@ -121,5 +124,5 @@ export function formatItems(store: Store): string {
     zero("reclaimed"),
     zero("expired_unfetched"),
     zero("evicted_unfetched"),
-  ]);
+  ];
 }
