@@ -138,9 +138,6 @@ export const ExtrasLength = {
 /** An incr/decr expiration of all ones: fail on a miss instead of creating the item. */
 export const DELTA_NO_CREATE = 0xffff_ffff;
 
-/** Keys: up to 250 bytes, as in the text protocol (the header allows 65,535). */
-export const MAX_KEY_LENGTH = 250;
-
 /**
  * memcached reads a frame's header, extras and key into its 16 KiB read
  * buffer, which does not grow for binary connections: a frame whose header,

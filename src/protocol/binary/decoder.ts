@@ -10,7 +10,8 @@
  * client's next frame starts wherever memcached thinks this one ended:
  * - a wrong magic byte closes the connection without a reply;
  * - header, extras and key are read first; a body shorter than key + extras
- *   is "Unknown command" and closes, a key over 250 bytes or a shape the
+ *   is "Unknown command" and closes, a key over 250 bytes (the header
+ *   allows 65,535) or a shape the
  *   opcode does not allow is "Invalid arguments" and closes;
  * - only the storage opcodes read a value (the rest of the body); a value
  *   over the item size limit is "Too large." at once and is skipped unread;
@@ -20,13 +21,13 @@
  * Nothing is buffered beyond one frame's header, extras and key (at most
  * memcached's 16 KiB read buffer) plus one value (at most the item size).
  */
+import { MAX_KEY_LENGTH } from "../limits.ts";
 import {
   DELTA_NO_CREATE,
   ExtrasLength,
   HEADER_LENGTH,
   HeaderOffset,
   LOUD_OPCODE_OF_QUIET,
-  MAX_KEY_LENGTH,
   Magic,
   Opcode,
   READ_BUFFER_LENGTH,
