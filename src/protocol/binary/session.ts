@@ -129,7 +129,10 @@ export class BinarySession implements ProtocolSession {
       }
       case "too_large":
         core.rejectTooLarge(request.key, request.mode === "set");
-        out.writeAcknowledgement(
+        // A too-large Set removed the old value: a write this reply waits for.
+        this.writeAcknowledgement(
+          request,
+          out,
           encodeError(request.opcode, request.opaque, Status.VALUE_TOO_LARGE),
         );
         return "idle";
@@ -189,11 +192,10 @@ export class BinarySession implements ProtocolSession {
     item: Item | null,
     out: ReplyBuffer,
   ): void {
-    const header = request;
     const withKey = request.withKey;
     const key = withKey ? request.key : EMPTY;
     if (item !== null) {
-      this.reply(header, out, {
+      this.reply(request, out, {
         cas: item.cas,
         extras: flagsExtras(item.flags),
         key,
@@ -202,10 +204,10 @@ export class BinarySession implements ProtocolSession {
       return;
     }
     // A quiet get's miss is a success: nothing is sent.
-    if (header.quiet) return;
+    if (request.quiet) return;
     // A getk miss names its key, with no error text.
-    if (withKey) this.reply(header, out, { status: Status.KEY_NOT_FOUND, key });
-    else this.error(header, Status.KEY_NOT_FOUND, out);
+    if (withKey) this.reply(request, out, { status: Status.KEY_NOT_FOUND, key });
+    else this.error(request, Status.KEY_NOT_FOUND, out);
   }
 
   private answerStore(
@@ -281,6 +283,11 @@ export class BinarySession implements ProtocolSession {
     const reply = header.quiet
       ? EMPTY
       : encodeResponse({ opcode: header.opcode, opaque: header.opaque, ...fields });
+    this.writeAcknowledgement(header, out, reply);
+  }
+
+  /** Every acknowledgement goes here: its substitute keeps a failure in this request's frame. */
+  private writeAcknowledgement(header: FrameHeader, out: ReplyBuffer, reply: Uint8Array): void {
     out.writeAcknowledgement(reply, (detail) => failureFrame(header, detail));
   }
 

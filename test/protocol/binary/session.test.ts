@@ -84,6 +84,7 @@ describe("BinarySession", () => {
       set("b", "2", 0, 11),
       noop(12),
       request({ opcode: Opcode.DELETEQ, key: "a", opaque: 13 }),
+      set("b", "x".repeat(1025), 0, 14),
     );
     out.replaceAcknowledgements(session.commitFailureReply(storageError("SQLITE_FULL")));
     expect(summary(out.take())).toEqual([
@@ -104,6 +105,12 @@ describe("BinarySession", () => {
         opcode: Opcode.DELETEQ,
         status: Status.OUT_OF_MEMORY,
         opaque: 13,
+        value: "storage failure (SQLITE_FULL)",
+      },
+      {
+        opcode: Opcode.SET,
+        status: Status.OUT_OF_MEMORY,
+        opaque: 14,
         value: "storage failure (SQLITE_FULL)",
       },
     ]);
