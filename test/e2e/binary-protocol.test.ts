@@ -9,8 +9,7 @@ import { Opcode, Status } from "../../src/protocol/binary/constants.ts";
 import type { ChangesEventJson } from "../../src/web/api-types.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, type ResponseFrame, set } from "../support/binary-frames.ts";
-import { concatBytes, latin1Bytes } from "../support/bytes.ts";
-import { RawClient } from "../support/raw-client.ts";
+import { concatBytes, latin1Bytes, latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 
 let server: RunningServer;
@@ -35,10 +34,9 @@ async function exchange(conversation: BinaryConversation, ...frames: Uint8Array[
 }
 
 async function textStats(): Promise<Map<string, string>> {
-  const raw = await RawClient.connect(server.port);
+  const text = await BinaryConversation.open(server.port);
   try {
-    raw.send("stats\r\n");
-    const reply = await raw.readUntil("END\r\n");
+    const reply = await text.exchangeText("stats\r\n", "END\r\n");
     return new Map(
       reply
         .split("\r\n")
@@ -46,23 +44,23 @@ async function textStats(): Promise<Map<string, string>> {
         .map((line) => line.split(" ").slice(1) as [string, string]),
     );
   } finally {
-    raw.close();
+    text.close();
   }
 }
 
 describe("protocol detection", () => {
   test("Should serve a binary and a text client side by side on the same data", async () => {
     const binary = await BinaryConversation.open(server.port);
-    const text = await RawClient.connect(server.port);
+    const text = await BinaryConversation.open(server.port);
     try {
       const [stored] = await exchange(binary, set("detect:key", "from binary", 5));
       expect(stored?.status).toBe(Status.SUCCESS);
-      text.send("get detect:key\r\n");
-      expect(await text.readUntil("END\r\n")).toBe(
+      expect(await text.exchangeText("get detect:key\r\n", "END\r\n")).toBe(
         "VALUE detect:key 5 11\r\nfrom binary\r\nEND\r\n",
       );
-      text.send("set detect:key 6 0 9\r\nfrom text\r\n");
-      expect(await text.readUntil("\r\n")).toBe("STORED\r\n");
+      expect(await text.exchangeText("set detect:key 6 0 9\r\nfrom text\r\n", "\r\n")).toBe(
+        "STORED\r\n",
+      );
       const [hit] = await exchange(binary, get("detect:key"));
       expect(hit).toMatchObject({ status: 0, value: "from text", extras: "\0\0\0\x06" });
     } finally {
@@ -84,13 +82,12 @@ describe("protocol detection", () => {
   });
 
   test("Should keep a connection text: a binary frame after a text command is not decoded", async () => {
-    const text = await RawClient.connect(server.port);
+    const text = await BinaryConversation.open(server.port);
     try {
-      text.send("version\r\n");
-      expect(await text.readUntil("\r\n")).toBe("VERSION 1.6.18\r\n");
+      expect(await text.exchangeText("version\r\n", "\r\n")).toBe("VERSION 1.6.18\r\n");
       // A Get frame's NUL bytes end the line's command early: one ERROR, as from memcached.
-      text.send(concatBytes(get("k"), latin1Bytes("\r\n")));
-      expect(await text.readUntil("\r\n")).toBe("ERROR\r\n");
+      const frameThenNewline = latin1Text(concatBytes(get("k"), latin1Bytes("\r\n")));
+      expect(await text.exchangeText(frameThenNewline, "\r\n")).toBe("ERROR\r\n");
     } finally {
       text.close();
     }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import memjs from "memjs";
-import { RawClient } from "../support/raw-client.ts";
+import { BinaryConversation } from "../support/binary-conversation.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 
 let server: RunningServer;
@@ -13,12 +13,11 @@ let client: memjs.Client;
 
 /** The stored item as the text protocol sees it: what memjs really wrote. */
 async function rawGet(key: string): Promise<string> {
-  const raw = await RawClient.connect(server.port);
+  const text = await BinaryConversation.open(server.port);
   try {
-    raw.send(`get ${key}\r\n`);
-    return await raw.readUntil("END\r\n");
+    return await text.exchangeText(`get ${key}\r\n`, "END\r\n");
   } finally {
-    raw.close();
+    text.close();
   }
 }
 

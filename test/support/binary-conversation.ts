@@ -1,11 +1,12 @@
 /**
- * One binary protocol client connection for end-to-end tests: sends whole
- * buffers (waiting for drain), collects reply bytes, notices a close, and
- * reads until a given response frame has arrived.
+ * One client connection for end-to-end tests of the binary protocol: sends
+ * whole buffers (waiting for drain), collects reply bytes, notices a close,
+ * and reads until a given response frame has arrived, or, on a text
+ * connection (to see what a binary client stored), until a reply line.
  */
 
 import { parseResponses, type ResponseFrame } from "./binary-frames.ts";
-import { concatBytes } from "./bytes.ts";
+import { concatBytes, latin1Bytes, latin1Text } from "./bytes.ts";
 
 export class BinaryConversation {
   private chunks: Uint8Array[] = [];
@@ -89,6 +90,17 @@ export class BinaryConversation {
       if (!(await this.waitForActivity(Math.min(quietMs, deadline - Date.now())))) break;
     }
     return this.take();
+  }
+
+  /** Text protocol: sends `request` and reads until the replies end with `ending`. */
+  async exchangeText(request: string, ending: string, timeoutMs = 15_000): Promise<string> {
+    await this.write(latin1Bytes(request));
+    const deadline = Date.now() + timeoutMs;
+    while (!latin1Text(this.peek()).endsWith(ending)) {
+      if (this.closed || Date.now() > deadline) break;
+      await this.waitForActivity(Math.max(1, deadline - Date.now()));
+    }
+    return latin1Text(this.take());
   }
 
   /** Resolves when data or a close arrives (true), or after timeoutMs (false). */
