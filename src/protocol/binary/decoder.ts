@@ -10,14 +10,16 @@
  * client's next frame starts wherever memcached thinks this one ended:
  * - a wrong magic byte closes the connection without a reply;
  * - header, extras and key are read first; a body shorter than key + extras
- *   is "Unknown command" and closes, a key over 250 bytes (the header
- *   allows 65,535) or a shape the
- *   opcode does not allow is "Invalid arguments" and closes;
+ *   is "Unknown command" and closes, a key over 250 bytes (the header allows
+ *   65,535) or a shape the opcode does not allow is "Invalid arguments" and
+ *   closes;
  * - only the storage opcodes read a value (the rest of the body); a value
- *   over the item size limit is "Too large." at once and is skipped unread;
+ *   over the item size limit is skipped unread, then answered "Too large.";
  * - other opcodes consume header, extras and key only: extra body bytes of
  *   a Stat, Touch or GAT are read as the next frame, as memcached reads them;
- * - an unknown opcode skips `bodyLength` bytes after its extras and key.
+ * - an unknown opcode skips `bodyLength` bytes after its extras and key,
+ *   then is answered "Unknown command" (memcached answers an error that
+ *   skips bytes only once they are gone).
  * Nothing is buffered beyond one frame's header, extras and key (at most
  * memcached's 16 KiB read buffer) plus one value (at most the item size).
  */
