@@ -164,3 +164,17 @@ export function toCas(value: bigint): number {
 
 /** A cas no item has. */
 export const NO_SUCH_CAS = -1;
+
+/**
+ * Seconds until a flush takes effect, as memcached times it (flush_all's
+ * and the binary Flush's exptime). Its realtime() reads an exptime over 30
+ * days as a Unix time, not a delay (a time already past means now;
+ * memcached ignores one from before its own start, which a restartable
+ * server has no use for). It then flushes everything stored up to one
+ * second before that time, so a delay of 1 empties the cache at once.
+ */
+export function flushDelaySeconds(exptime: number, nowMs: number): number {
+  if (exptime <= 0) return 0;
+  const seconds = exptime <= REALTIME_MAXDELTA ? exptime : exptime - Math.floor(nowMs / 1000);
+  return Math.max(0, seconds - 1);
+}

@@ -9,11 +9,20 @@
 
 const INITIAL_CAPACITY = 4096;
 
+/**
+ * Turns the session's failure reply into the one that stands in for a
+ * single acknowledgement: a binary reply must carry its own request's
+ * opcode and opaque.
+ */
+export type FailureSubstitute = (failure: Uint8Array) => Uint8Array;
+
 export class ReplyBuffer {
   private bytes = new Uint8Array(INITIAL_CAPACITY);
   private length = 0;
   /** [start, end) pairs of acknowledgements that depend on the pending commit. */
   private acknowledgements: number[] = [];
+  /** Substitutes of the acknowledgements that have one, by their index in `acknowledgements`. */
+  private substitutes = new Map<number, FailureSubstitute>();
 
   get byteLength(): number {
     return this.length;
@@ -34,8 +43,12 @@ export class ReplyBuffer {
     this.length = position;
   }
 
-  /** Writes a reply that acknowledges a write; it is replaced if the commit fails. */
-  writeAcknowledgement(reply: Uint8Array): void {
+  /**
+   * Writes a reply that acknowledges a write; it is replaced if the commit
+   * fails, by the failure reply or by what `substitute` makes of it.
+   */
+  writeAcknowledgement(reply: Uint8Array, substitute?: FailureSubstitute): void {
+    if (substitute !== undefined) this.substitutes.set(this.acknowledgements.length, substitute);
     this.acknowledgements.push(this.length, this.length + reply.length);
     this.writeBytes(reply);
   }
@@ -58,20 +71,23 @@ export class ReplyBuffer {
   /** The pending commit succeeded: the acknowledgements are final. */
   confirmAcknowledgements(): void {
     this.acknowledgements.length = 0;
+    this.substitutes.clear();
   }
 
-  /** The pending commit failed: every acknowledgement becomes `failure`. */
+  /** The pending commit failed: every acknowledgement becomes `failure` (or its substitute). */
   replaceAcknowledgements(failure: Uint8Array): void {
     if (this.acknowledgements.length === 0) return;
     const old = this.bytes.subarray(0, this.length);
     const marks = this.acknowledgements;
+    const substitutes = this.substitutes;
     this.acknowledgements = [];
+    this.substitutes = new Map();
     this.bytes = new Uint8Array(Math.max(INITIAL_CAPACITY, this.length * 2));
     this.length = 0;
     let copied = 0;
     for (let index = 0; index < marks.length; index += 2) {
       this.writeBytes(old.subarray(copied, marks[index]));
-      this.writeBytes(failure);
+      this.writeBytes(substitutes.get(index)?.(failure) ?? failure);
       copied = marks[index + 1] as number;
     }
     this.writeBytes(old.subarray(copied));
@@ -85,6 +101,7 @@ export class ReplyBuffer {
     const view = this.bytes.subarray(0, this.length);
     this.length = 0;
     this.acknowledgements.length = 0;
+    this.substitutes.clear();
     if (this.bytes.length > 1024 * 1024) this.bytes = new Uint8Array(INITIAL_CAPACITY);
     return view;
   }

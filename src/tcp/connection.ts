@@ -10,6 +10,8 @@
  * connections; everything about one client is here.
  */
 import type { Socket } from "bun";
+import { Magic } from "../protocol/binary/constants.ts";
+import { BinarySession } from "../protocol/binary/session.ts";
 import type { CommandCore } from "../protocol/command-core.ts";
 import { ReplyBuffer } from "../protocol/reply-buffer.ts";
 import type { ProtocolSession } from "../protocol/session.ts";
@@ -23,14 +25,12 @@ import { TextSession } from "../protocol/text/session.ts";
  */
 export const MAX_PENDING_OUTPUT_BYTES = 4 * 1024 * 1024;
 
-/** The first byte of every binary protocol request. */
-export const BINARY_REQUEST_MAGIC = 0x80;
-
 /** Makes the session for a client whose first byte is `firstByte`. */
 export type SessionFactory = (firstByte: number, core: CommandCore) => ProtocolSession;
 
-/** Text for everything until a binary front end is plugged in. */
-export const textSessions: SessionFactory = (_firstByte, core) => new TextSession(core);
+/** As memcached: a first byte of 0x80 means binary for the connection's whole life, else text. */
+export const protocolSessions: SessionFactory = (firstByte, core) =>
+  firstByte === Magic.REQUEST ? new BinarySession(core) : new TextSession(core);
 
 export class Connection {
   private readonly socket: Socket<Connection>;

@@ -6,7 +6,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { CommandCore } from "../protocol/command-core.ts";
 import { Reply } from "../protocol/text/replies.ts";
-import { Connection, type SessionFactory, textSessions } from "./connection.ts";
+import { Connection, protocolSessions, type SessionFactory } from "./connection.ts";
 
 export { MAX_PENDING_OUTPUT_BYTES } from "./connection.ts";
 
@@ -37,7 +37,7 @@ export class MemcachedServer {
   constructor(core: CommandCore, options: MemcachedServerOptions) {
     this.core = core;
     this.options = options;
-    this.sessions = options.sessions ?? textSessions;
+    this.sessions = options.sessions ?? protocolSessions;
   }
 
   /** Starts listening; throws (EADDRINUSE…) if the port cannot be taken. */

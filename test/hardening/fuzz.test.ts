@@ -8,6 +8,8 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { Magic } from "../../src/protocol/binary/constants.ts";
+import { parseResponses } from "../support/binary-frames.ts";
 import { concatBytes, latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
@@ -305,15 +307,23 @@ class ReplyChecker {
   private pending = new Uint8Array(0);
   private skip = 0;
 
+  /** Random bytes may start with 0x80, which makes the connection binary: its replies are frames. */
+  private binary = false;
+
   /** A new connection: a reply cut short by the previous one's close is forgotten. */
-  restart(): void {
+  restart(firstByte: number | undefined): void {
     this.pending = new Uint8Array(0);
     this.skip = 0;
+    this.binary = firstByte === Magic.REQUEST;
   }
 
   feed(chunk: Uint8Array): void {
     let bytes = chunk;
     if (this.pending.length > 0) bytes = join(this.pending, chunk);
+    if (this.binary) {
+      this.feedFrames(bytes);
+      return;
+    }
     let offset = 0;
     for (;;) {
       if (this.skip > 0) {
@@ -335,6 +345,21 @@ class ReplyChecker {
     }
     this.pending = bytes.slice(offset);
   }
+
+  /** Binary replies: whole response frames only (test/hardening/binary-fuzz.test.ts fuzzes binary). */
+  private feedFrames(bytes: Uint8Array): void {
+    const { frames, rest } = parseResponses(bytes);
+    this.lines += frames.length;
+    for (const frame of frames) {
+      if (frame.magic !== Magic.RESPONSE && this.bad.length < 5) {
+        this.bad.push(`a frame with magic ${frame.magic}`);
+      }
+    }
+    if (rest.length > 0 && rest[0] !== Magic.RESPONSE && this.bad.length < 5) {
+      this.bad.push(`binary reply bytes that are not a frame: ${latin1Text(rest.subarray(0, 24))}`);
+    }
+    this.pending = new Uint8Array(rest);
+  }
 }
 
 /** One fuzz connection: sends sessions of messages, reconnecting whenever the server closes. */
@@ -349,7 +374,11 @@ async function fuzzConnection(
     let closed = false;
     let lastDataMs = Date.now();
     let drained: (() => void) | undefined;
-    checker.restart();
+    const session = Math.min(messages - sent, random.between(10, 200));
+    const requests = Array.from({ length: session }, () => fuzzMessage(random));
+    if (random.chance(0.5)) requests.push(terminal(random));
+    const stream = join(...requests);
+    checker.restart(stream[0]);
     const socket: Socket<undefined> = await Bun.connect({
       hostname: "127.0.0.1",
       port,
@@ -371,10 +400,6 @@ async function fuzzConnection(
         },
       },
     });
-    const session = Math.min(messages - sent, random.between(10, 200));
-    const requests = Array.from({ length: session }, () => fuzzMessage(random));
-    if (random.chance(0.5)) requests.push(terminal(random));
-    const stream = join(...requests);
     sent += session;
     // Split anywhere: mostly small pieces, sometimes a byte at a time, sometimes large.
     let offset = 0;

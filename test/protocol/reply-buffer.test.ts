@@ -55,6 +55,26 @@ describe("ReplyBuffer", () => {
     );
   });
 
+  test("Should replace an acknowledgement with its own substitute, an empty one included", () => {
+    const buffer = new ReplyBuffer();
+    buffer.writeAcknowledgement(new Uint8Array(0), (failure) =>
+      latin1Bytes(`[1 ${latin1Text(failure)}]`),
+    );
+    buffer.writeAcknowledgement(STORED);
+    buffer.writeAcknowledgement(DELETED, (failure) => latin1Bytes(`[3 ${latin1Text(failure)}]`));
+    buffer.replaceAcknowledgements(latin1Bytes("failed"));
+    expect(latin1Text(buffer.take())).toBe("[1 failed]failed[3 failed]");
+  });
+
+  test("Should forget substitutes with their confirmed acknowledgements", () => {
+    const buffer = new ReplyBuffer();
+    buffer.writeAcknowledgement(STORED, () => latin1Bytes("stale substitute"));
+    buffer.confirmAcknowledgements();
+    buffer.writeAcknowledgement(DELETED);
+    buffer.replaceAcknowledgements(FAILURE);
+    expect(latin1Text(buffer.take())).toBe(`STORED\r\n${latin1Text(FAILURE)}`);
+  });
+
   test("Should leave confirmed acknowledgements alone if a later commit fails", () => {
     const buffer = new ReplyBuffer();
     buffer.writeAcknowledgement(STORED);

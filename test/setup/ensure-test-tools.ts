@@ -14,6 +14,10 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   // A Recommends of chromium that --no-install-recommends leaves out: without
   // any font the page's text would not render in the browser tests.
   "fonts-liberation": "/usr/share/fonts/truetype/liberation",
+  // Dalli, Ruby's memcached client (binary protocol), as Debian 12 ships it; the
+  // package does not pull Ruby in.
+  ruby: "/usr/bin/ruby",
+  "ruby-dalli": "/usr/share/rubygems-integration/all/gems/dalli-3.0.6/lib/dalli.rb",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)

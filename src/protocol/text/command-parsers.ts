@@ -5,7 +5,7 @@
  * memcached's out_string stays silent about errors too, and so do these.
  */
 import { MAX_DATA_LENGTH, MAX_KEY_LENGTH } from "../limits.ts";
-import { parseFlags, parseInt32, parseUnsigned64, REALTIME_MAXDELTA, toCas } from "../numbers.ts";
+import { flushDelaySeconds, parseFlags, parseInt32, parseUnsigned64, toCas } from "../numbers.ts";
 import type { LineTokens } from "./line-tokens.ts";
 import { Reply } from "./replies.ts";
 import { invalid, type Request, type RetrievalCommand, type StorageCommand } from "./requests.ts";
@@ -120,21 +120,7 @@ export function parseFlushAll(tokens: LineTokens, nowMs: number): Request {
   if (count === (noreply ? 2 : 1)) return { kind: "flush_all", delaySeconds: 0, noreply };
   const delay = parseInt32(tokens.bytes(1));
   if (delay === undefined) return invalid(Reply.INVALID_EXPTIME, noreply);
-  return { kind: "flush_all", delaySeconds: flushDelay(delay, nowMs), noreply };
-}
-
-/**
- * Seconds until a flush_all takes effect, as memcached times it. Its
- * realtime() reads an exptime over 30 days as a Unix time, not a delay (a
- * time already past means now; memcached ignores one from before its own
- * start, which a restartable server has no use for). It then flushes
- * everything stored up to one second before that time, so "flush_all 1"
- * empties the cache at once.
- */
-function flushDelay(exptime: number, nowMs: number): number {
-  if (exptime <= 0) return 0;
-  const seconds = exptime <= REALTIME_MAXDELTA ? exptime : exptime - Math.floor(nowMs / 1000);
-  return Math.max(0, seconds - 1);
+  return { kind: "flush_all", delaySeconds: flushDelaySeconds(delay, nowMs), noreply };
 }
 
 export function parseVerbosity(tokens: LineTokens): Request {
