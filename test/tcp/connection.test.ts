@@ -9,12 +9,13 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Magic } from "../../src/protocol/binary/constants.ts";
 import { CommandCore } from "../../src/protocol/command-core.ts";
 import type { ReplyBuffer } from "../../src/protocol/reply-buffer.ts";
 import type { ProtocolSession, SessionState } from "../../src/protocol/session.ts";
 import { Stats } from "../../src/stats.ts";
 import { Store } from "../../src/store/store.ts";
-import { BINARY_REQUEST_MAGIC, type SessionFactory } from "../../src/tcp/connection.ts";
+import type { SessionFactory } from "../../src/tcp/connection.ts";
 import { MemcachedServer } from "../../src/tcp/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
@@ -78,12 +79,12 @@ afterAll(() => {
 
 /** Text for every client, except binary ones (first byte 0x80). */
 const byFirstByte: SessionFactory = (firstByte) =>
-  new EchoSession(firstByte === BINARY_REQUEST_MAGIC ? "binary" : "text");
+  new EchoSession(firstByte === Magic.REQUEST ? "binary" : "text");
 
 describe("Connection: protocol sessions", () => {
   test("Should give a client whose first byte is 0x80 the binary session, for every later byte", async () => {
     const client = await start(byFirstByte);
-    await client.send(new Uint8Array([BINARY_REQUEST_MAGIC, 1, 2]));
+    await client.send(new Uint8Array([Magic.REQUEST, 1, 2]));
     expect(await client.readUntil(";")).toBe("binary:3;");
     await client.send("abcd");
     expect(await client.readUntil(";")).toBe("binary:4;");
