@@ -27,6 +27,11 @@ export interface Config {
   sync: SyncMode;
   /** Seconds of silence after which a connection is closed; 0 disables. */
   idleTimeout: number;
+  /** `user:password` lines (memcached's -Y): every client must authenticate. */
+  authFile?: string;
+  /** PEM certificate chain and key: both ports speak TLS (memcached's -Z). */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export type CommandLine = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -49,6 +54,11 @@ Options:
                         every commit to survive power loss (default normal)
   --idle-timeout <s>    close memcached connections silent for s seconds
                         (default 0: never)
+  --auth-file <path>    user:password lines; clients must authenticate (text:
+                        memcached's -Y handshake, binary: SASL PLAIN, monitor:
+                        HTTP Basic)
+  --tls-cert <path>     PEM certificate (chain): both ports speak TLS
+  --tls-key <path>      PEM private key for --tls-cert
   --version             print the version and exit
   -h, --help            print this help and exit`;
 
@@ -72,7 +82,10 @@ type ValueFlag =
   | "--max-conns"
   | "--max-item-size"
   | "--sync"
-  | "--idle-timeout";
+  | "--idle-timeout"
+  | "--auth-file"
+  | "--tls-cert"
+  | "--tls-key";
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--port",
@@ -82,6 +95,9 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--max-item-size",
   "--sync",
   "--idle-timeout",
+  "--auth-file",
+  "--tls-cert",
+  "--tls-key",
 ]);
 
 export function parseCommandLine(args: readonly string[]): CommandLine {
@@ -106,6 +122,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     config.databasePath = arg;
   }
   if (config.databasePath === undefined) throw new ConfigError("missing the database path");
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError("--tls-cert and --tls-key go together");
+  }
   return { kind: "run", config: { ...config, databasePath: config.databasePath } };
 }
 
@@ -150,7 +169,21 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
     case "--idle-timeout":
       config.idleTimeout = parseInteger(flag, value, 0, 86_400 * 365);
       return;
+    case "--auth-file":
+      config.authFile = nonEmptyPath(flag, value);
+      return;
+    case "--tls-cert":
+      config.tlsCert = nonEmptyPath(flag, value);
+      return;
+    case "--tls-key":
+      config.tlsKey = nonEmptyPath(flag, value);
+      return;
   }
+}
+
+function nonEmptyPath(flag: string, value: string): string {
+  if (value === "") throw new ConfigError(`${flag} needs a file path`);
+  return value;
 }
 
 function parseInteger(flag: string, value: string, min: number, max: number): number {
