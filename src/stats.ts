@@ -29,6 +29,9 @@ export interface CommandCounters {
   total_connections: number;
   rejected_connections: number;
   total_items: number;
+  /** Authentication attempts (text handshake, SASL), and those that failed. */
+  auth_cmds: number;
+  auth_errors: number;
 }
 
 export type CounterName = keyof CommandCounters;
@@ -59,6 +62,8 @@ function zeroCounters(): CommandCounters {
     total_connections: 0,
     rejected_connections: 0,
     total_items: 0,
+    auth_cmds: 0,
+    auth_errors: 0,
   };
 }
 

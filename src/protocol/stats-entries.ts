@@ -12,7 +12,14 @@ import type { Store } from "../store/store.ts";
 /** The settings the protocols report (and the command core obeys). */
 export type Settings = Pick<
   Config,
-  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync"
+  | "host"
+  | "port"
+  | "maxConnections"
+  | "maxItemSize"
+  | "idleTimeout"
+  | "sync"
+  | "authFile"
+  | "tlsCert"
 >;
 
 export type StatValue = string | number | bigint;
@@ -58,6 +65,8 @@ export function generalStats(stats: Stats, store: Store, settings: Settings): St
     ["touch_misses", counters.touch_misses],
     ["store_too_large", counters.store_too_large],
     ["store_no_memory", 0],
+    ["auth_cmds", counters.auth_cmds],
+    ["auth_errors", counters.auth_errors],
     ["bytes_read", counters.bytes_read],
     ["bytes_written", counters.bytes_written],
     ["limit_maxbytes", 0],
@@ -94,6 +103,10 @@ export function settingsStats(settings: Settings): StatEntry[] {
     ["item_size_max", settings.maxItemSize],
     ["idle_timeout", settings.idleTimeout],
     ["flush_enabled", "yes"],
+    // As memcached: the auth file's path (never its contents), or "no".
+    ["auth_enabled_sasl", settings.authFile === undefined ? "no" : "yes"],
+    ["auth_enabled_ascii", settings.authFile ?? "no"],
+    ["ssl_enabled", settings.tlsCert === undefined ? "no" : "yes"],
     ["sync_mode", settings.sync],
   ];
 }
