@@ -25,8 +25,12 @@ import { TextSession } from "../protocol/text/session.ts";
  */
 export const MAX_PENDING_OUTPUT_BYTES = 4 * 1024 * 1024;
 
-/** Makes the session for a client whose first byte is `firstByte`. */
-export type SessionFactory = (firstByte: number, core: CommandCore) => ProtocolSession;
+/** Makes the session for a client at `address` whose first byte is `firstByte`. */
+export type SessionFactory = (
+  firstByte: number,
+  core: CommandCore,
+  address: string,
+) => ProtocolSession;
 
 /** As memcached: a first byte of 0x80 means binary for the connection's whole life, else text. */
 export const protocolSessions: SessionFactory = (firstByte, core) =>
@@ -62,7 +66,7 @@ export class Connection {
     if (this.closing || chunk.length === 0) return;
     this.lastActiveMs = Date.now();
     this.core.stats.counters.bytes_read += chunk.length;
-    this.session ??= this.sessions(chunk[0] as number, this.core);
+    this.session ??= this.sessions(chunk[0] as number, this.core, this.socket.remoteAddress);
     this.session.push(chunk);
     this.process();
   }

@@ -1,0 +1,185 @@
+/**
+ * memcached 1.6's ASCII authentication (-Y), in front of a text session.
+ * Until the client authenticates, only one exchange is understood:
+ *
+ *     set <any key> <any flags> <any exptime> <length>\r\n<user> <password>\r\n
+ *
+ * answered STORED (authenticated: from then on every byte goes to the text
+ * session), or one of memcached's CLIENT_ERROR lines. Any other line,
+ * meta commands and quit included, is answered `CLIENT_ERROR
+ * unauthenticated`. Parsing follows proto_text.c's try_read_command_asciiauth
+ * byte for byte: lines are split on spaces only (a \r stays in the last
+ * token), the length is read by strtoul, the data must end in \r\n, and the
+ * user and password are its first two space-separated words up to any NUL.
+ * Nothing reaches the command core before authentication.
+ */
+import type { ReplyBuffer } from "../protocol/reply-buffer.ts";
+import type { ProtocolSession, SessionState } from "../protocol/session.ts";
+import type { Access } from "./access.ts";
+
+/** memcached closes a connection that sent this much without a newline. */
+const MAX_LINE_WITHOUT_NEWLINE = 2048;
+/** memcached's read buffer: a handshake whose data does not fit closes the connection. */
+const READ_BUFFER_LENGTH = 16 * 1024;
+/** The set line's tokens memcached requires: set, key, flags, exptime, length. */
+const HANDSHAKE_TOKENS = 5;
+const LENGTH_TOKEN = 4;
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const NUL = 0x00;
+
+export const AuthReply = {
+  UNAUTHENTICATED: "CLIENT_ERROR unauthenticated\r\n",
+  BAD_TERMINATION: "CLIENT_ERROR bad command line termination\r\n",
+  BAD_FORMAT: "CLIENT_ERROR bad authentication token format\r\n",
+  FAILURE: "CLIENT_ERROR authentication failure\r\n",
+  STORED: "STORED\r\n",
+} as const;
+
+type Step = "wait" | "answered" | "authenticated" | "close";
+
+export class AsciiAuthGate implements ProtocolSession {
+  private readonly inner: ProtocolSession;
+  private readonly access: Access;
+  private readonly address: string;
+  private authenticated = false;
+  /** Bytes not yet used, before authentication. */
+  private pending = new Uint8Array(0);
+  /** After a handshake's set line: the bytes its data takes, \r\n included. */
+  private dataLength: number | undefined;
+
+  constructor(inner: ProtocolSession, access: Access, address: string) {
+    this.inner = inner;
+    this.access = access;
+    this.address = address;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.authenticated) {
+      this.inner.push(chunk);
+      return;
+    }
+    const joined = new Uint8Array(this.pending.length + chunk.length);
+    joined.set(this.pending);
+    joined.set(chunk, this.pending.length);
+    this.pending = joined;
+  }
+
+  run(out: ReplyBuffer, limit: number): SessionState {
+    while (!this.authenticated) {
+      if (out.byteLength > limit) return "full";
+      const step = this.step(out);
+      if (step === "wait") return "idle";
+      if (step === "close") return "close";
+      if (step === "authenticated") {
+        this.authenticated = true;
+        const rest = this.pending;
+        this.pending = new Uint8Array(0);
+        if (rest.length > 0) this.inner.push(rest);
+      }
+    }
+    return this.inner.run(out, limit);
+  }
+
+  commitFailureReply(error: Error): Uint8Array {
+    return this.inner.commitFailureReply(error);
+  }
+
+  private step(out: ReplyBuffer): Step {
+    if (this.dataLength === undefined) {
+      if (this.pending.length < 2) return "wait";
+      const newline = this.pending.indexOf(NEWLINE);
+      if (newline === -1) return this.pending.length > MAX_LINE_WITHOUT_NEWLINE ? "close" : "wait";
+      const line = this.pending.subarray(0, newline);
+      this.pending = this.pending.subarray(newline + 1);
+      const tokens = tokenize(line);
+      const length =
+        tokens.length >= HANDSHAKE_TOKENS && latin1(tokens[0] as Uint8Array) === "set"
+          ? strtoul(latin1(tokens[LENGTH_TOKEN] as Uint8Array))
+          : undefined;
+      if (length === undefined) {
+        out.writeAscii(AuthReply.UNAUTHENTICATED);
+        return "answered";
+      }
+      // memcached adds the \r\n in 32 bits.
+      this.dataLength = (length + 2) >>> 0;
+    }
+    const dataLength = this.dataLength;
+    if (this.pending.length < dataLength) {
+      return this.pending.length >= READ_BUFFER_LENGTH ? "close" : "wait";
+    }
+    const data = this.pending.subarray(0, dataLength);
+    this.pending = this.pending.subarray(dataLength);
+    this.dataLength = undefined;
+    if (dataLength < 2 || data[dataLength - 2] !== 0x0d || data[dataLength - 1] !== NEWLINE) {
+      out.writeAscii(AuthReply.BAD_TERMINATION);
+      return "answered";
+    }
+    const words = tokenize(data.subarray(0, dataLength - 2));
+    if (words.length < 2) {
+      out.writeAscii(AuthReply.BAD_FORMAT);
+      return "answered";
+    }
+    const result = this.access.authenticate(
+      this.address,
+      words[0] as Uint8Array,
+      words[1] as Uint8Array,
+    );
+    if (result === "ok") {
+      out.writeAscii(AuthReply.STORED);
+      return "authenticated";
+    }
+    out.writeAscii(AuthReply.FAILURE);
+    return result === "locked_out" ? "close" : "answered";
+  }
+}
+
+/** memcached's tokenize_command: the bytes up to the first NUL, split on runs of spaces. */
+function tokenize(bytes: Uint8Array): Uint8Array[] {
+  const nul = bytes.indexOf(NUL);
+  const text = nul === -1 ? bytes : bytes.subarray(0, nul);
+  const tokens: Uint8Array[] = [];
+  let start = 0;
+  for (let index = 0; index <= text.length; index++) {
+    if (index === text.length || text[index] === SPACE) {
+      if (index > start) tokens.push(text.subarray(start, index));
+      start = index + 1;
+    }
+  }
+  return tokens;
+}
+
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}
+
+const C_SPACE = /[ \t\n\v\f\r]/;
+const UINT64_MAX = 2n ** 64n - 1n;
+const LONG_MIN_AS_UNSIGNED = 2n ** 63n;
+
+/**
+ * memcached's safe_strtoul on a 64-bit machine: C's strtoul (leading
+ * spaces, a sign, decimal digits), followed by a space or the end; a
+ * negative number is refused, and the result is cut to 32 bits.
+ */
+export function strtoul(text: string): number | undefined {
+  let index = 0;
+  while (index < text.length && C_SPACE.test(text[index] as string)) index++;
+  let negative = false;
+  if (text[index] === "+" || text[index] === "-") {
+    negative = text[index] === "-";
+    index++;
+  }
+  const digitsStart = index;
+  let value = 0n;
+  while (index < text.length && (text[index] as string) >= "0" && (text[index] as string) <= "9") {
+    value = value * 10n + BigInt(text.charCodeAt(index) - 48);
+    index++;
+  }
+  if (index === digitsStart || value > UINT64_MAX) return undefined;
+  if (index < text.length && !C_SPACE.test(text[index] as string)) return undefined;
+  if (negative) value = (UINT64_MAX + 1n - value) & UINT64_MAX;
+  if (value >= LONG_MIN_AS_UNSIGNED && text.slice(0, index).includes("-")) return undefined;
+  return Number(value & 0xffff_ffffn);
+}
