@@ -21,6 +21,8 @@ export interface MemcachedServerOptions {
   idleTimeout: number;
   /** Picks each client's protocol front end by its first byte (default: text only). */
   sessions?: SessionFactory;
+  /** PEM certificate and key: the port speaks TLS, as memcached's -Z. */
+  tls?: { cert: string; key: string };
 }
 
 /** A socket's data: its Connection, or nothing if it was turned away at accept time. */
@@ -45,6 +47,7 @@ export class MemcachedServer {
     this.listener = Bun.listen<Connection | undefined>({
       hostname: this.options.host,
       port: this.options.port,
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
       socket: {
         open: (socket) => this.onOpen(socket),
         data: (socket, chunk) => socket.data?.receive(chunk),
