@@ -6,6 +6,9 @@
  * request caused become JSON with their status, anything else a generic 500.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { Access } from "../auth/access.ts";
+import { monitorAuth } from "../auth/monitor-auth.ts";
 import type { Stats } from "../stats.ts";
 import type { Store } from "../store/store.ts";
 import { ApiError, badRequest } from "./api-error.ts";
@@ -36,6 +39,8 @@ export interface WebDependencies {
   port?: number;
   /** Simultaneous event streams (each is an open connection with a timer). */
   maxEventClients?: number;
+  /** With --auth-file: every route but /healthz asks for a user's credentials. */
+  access?: Access;
 }
 
 export interface WebApp extends Hono {
@@ -59,6 +64,7 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
   app.use(securityHeaders);
   app.use(serverTiming);
   app.use(hostCheck(allowedHosts(dependencies.host ?? "127.0.0.1", dependencies.port ?? 8000)));
+  if (dependencies.access !== undefined) app.use(monitorAuth(dependencies.access));
 
   app.get("/", (c) => {
     const query = parseKeyPageQuery(c.req.url);
@@ -124,6 +130,8 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.toJson(), error.status);
+    // Hono's own refusals (basicAuth's 401 with its WWW-Authenticate header).
+    if (error instanceof HTTPException) return error.getResponse();
     console.error("litecached: monitor request failed:", error);
     return c.json({ error: "internal", message: "internal server error" }, 500);
   });

@@ -1,0 +1,43 @@
+/**
+ * The monitor's door when --auth-file is given: HTTP Basic authentication
+ * (Hono's basicAuth) against the same users as the memcached port, on
+ * every route but /healthz (load balancers and orchestrators probe it
+ * without credentials, and it tells nothing about the data). Use it with
+ * --tls-cert: Basic credentials travel in every request, readable on
+ * plain HTTP. An address locked out for repeated failures gets 429.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { basicAuth } from "hono/basic-auth";
+import { getConnInfo } from "hono/bun";
+import type { Access } from "./access.ts";
+
+export const REALM = "litecached";
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
+const TOO_MANY_FAILURES = 429;
+
+/** The client's address, or "unknown" outside Bun.serve (app.request in tests). */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+export function monitorAuth(access: Access): MiddlewareHandler {
+  const basic = basicAuth({
+    realm: REALM,
+    verifyUser: (user, password, c) =>
+      access.authenticate(clientAddress(c), user, password) === "ok",
+  });
+  return async (c, next) => {
+    if (OPEN_PATHS.has(c.req.path)) return await next();
+    if (access.isLockedOut(clientAddress(c))) {
+      return c.json(
+        { error: "too_many_failures", message: "too many failed logins; try again later" },
+        TOO_MANY_FAILURES,
+      );
+    }
+    return await basic(c, next);
+  };
+}
