@@ -2,10 +2,16 @@
  * litecached: parse the command line, open the store, start the memcached
  * and HTTP servers, and stop cleanly on SIGINT/SIGTERM.
  */
+import { Access } from "./src/auth/access.ts";
+import { AuthFileError, loadAuthFile } from "./src/auth/auth-file.ts";
+import { exposureWarning } from "./src/auth/exposure.ts";
+import { authenticatingSessions } from "./src/auth/sessions.ts";
+import { loadTlsFiles, TlsFileError, type TlsFiles } from "./src/auth/tls.ts";
 import { ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
 import { CommandCore } from "./src/protocol/command-core.ts";
 import { Stats } from "./src/stats.ts";
 import { DatabaseOpenError, Store } from "./src/store/store.ts";
+import { protocolSessions } from "./src/tcp/connection.ts";
 import { MemcachedServer } from "./src/tcp/server.ts";
 import { createWebApp } from "./src/web/app.tsx";
 
@@ -40,6 +46,22 @@ function main(): void {
   }
   const { config } = commandLine;
 
+  // Access control is read before anything listens: a bad file stops here.
+  const stats = new Stats();
+  let access: Access | undefined;
+  let tls: TlsFiles | undefined;
+  try {
+    if (config.authFile !== undefined) access = new Access(loadAuthFile(config.authFile), stats);
+    if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+      tls = loadTlsFiles(config.tlsCert, config.tlsKey);
+    }
+  } catch (error) {
+    if (error instanceof AuthFileError || error instanceof TlsFileError) fail(error.message, 1);
+    throw error;
+  }
+  const warning = exposureWarning(config.host, config.authFile);
+  if (warning !== undefined) console.error(`litecached: ${warning}`);
+
   let store: Store;
   try {
     store = new Store(config.databasePath, { sync: config.sync });
@@ -48,9 +70,9 @@ function main(): void {
     throw error;
   }
 
-  const stats = new Stats();
   const core = new CommandCore(store, stats, config);
-  const memcached = new MemcachedServer(core, config);
+  const sessions = access === undefined ? protocolSessions : authenticatingSessions(access);
+  const memcached = new MemcachedServer(core, { ...config, sessions, tls });
   try {
     memcached.listen();
   } catch (error) {
@@ -58,10 +80,15 @@ function main(): void {
     fail(listenError(error, "memcached", config.port), 1);
   }
 
-  const web = createWebApp({ store, stats, host: config.host, port: config.httpPort });
+  const web = createWebApp({ store, stats, host: config.host, port: config.httpPort, access });
   let http: ReturnType<typeof Bun.serve>;
   try {
-    http = Bun.serve({ hostname: config.host, port: config.httpPort, fetch: web.fetch });
+    http = Bun.serve({
+      hostname: config.host,
+      port: config.httpPort,
+      fetch: web.fetch,
+      ...(tls === undefined ? {} : { tls }),
+    });
   } catch (error) {
     memcached.shutdown();
     store.close();
@@ -87,7 +114,7 @@ function main(): void {
   // Announced only once the signal handlers are in place: whoever waits for
   // this line may stop the server at once, and must get a clean stop.
   console.log(
-    `litecached ${VERSION}: ${config.databasePath}, memcached on ${config.host}:${config.port}, monitor on http://${config.host}:${config.httpPort}/`,
+    `litecached ${VERSION}: ${config.databasePath}, memcached on ${config.host}:${config.port}, monitor on ${tls === undefined ? "http" : "https"}://${config.host}:${config.httpPort}/`,
   );
 }
 
