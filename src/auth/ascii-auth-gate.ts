@@ -27,6 +27,7 @@ const LENGTH_TOKEN = 4;
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
+const CARRIAGE_RETURN = 0x0d;
 const NUL = 0x00;
 
 export const AuthReply = {
@@ -37,7 +38,14 @@ export const AuthReply = {
   STORED: "STORED\r\n",
 } as const;
 
-type Step = "wait" | "answered" | "authenticated" | "close";
+interface Step {
+  kind: "wait" | "answered" | "authenticated" | "close";
+  reply?: string;
+}
+
+const WAIT: Step = { kind: "wait" };
+const CLOSE: Step = { kind: "close" };
+const answer = (reply: string): Step => ({ kind: "answered", reply });
 
 export class AsciiAuthGate implements ProtocolSession {
   private readonly inner: ProtocolSession;
@@ -67,16 +75,31 @@ export class AsciiAuthGate implements ProtocolSession {
   }
 
   run(out: ReplyBuffer, limit: number): SessionState {
-    while (!this.authenticated) {
-      if (out.byteLength > limit) return "full";
-      const step = this.step(out);
-      if (step === "wait") return "idle";
-      if (step === "close") return "close";
-      if (step === "authenticated") {
-        this.authenticated = true;
-        const rest = this.pending;
-        this.pending = new Uint8Array(0);
-        if (rest.length > 0) this.inner.push(rest);
+    if (!this.authenticated) {
+      // memcached reuses one response object until it writes: before
+      // authentication, each reply replaces the one before it from the same
+      // batch of received bytes, and only the last is sent.
+      let reply: string | undefined;
+      for (;;) {
+        const step = this.step();
+        if (step.reply !== undefined) reply = step.reply;
+        if (step.kind === "close") {
+          // memcached closes without sending; a lockout still says why.
+          if (step.reply !== undefined) out.writeAscii(step.reply);
+          return "close";
+        }
+        if (step.kind === "wait") {
+          if (reply !== undefined) out.writeAscii(reply);
+          return "idle";
+        }
+        if (step.kind === "authenticated") {
+          out.writeAscii(reply as string);
+          this.authenticated = true;
+          const rest = this.pending;
+          this.pending = new Uint8Array(0);
+          if (rest.length > 0) this.inner.push(rest);
+          break;
+        }
       }
     }
     return this.inner.run(out, limit);
@@ -86,11 +109,12 @@ export class AsciiAuthGate implements ProtocolSession {
     return this.inner.commitFailureReply(error);
   }
 
-  private step(out: ReplyBuffer): Step {
+  /** Reads one line or handshake from the pending bytes, if they hold one. */
+  private step(): Step {
     if (this.dataLength === undefined) {
-      if (this.pending.length < 2) return "wait";
+      if (this.pending.length < 2) return WAIT;
       const newline = this.pending.indexOf(NEWLINE);
-      if (newline === -1) return this.pending.length > MAX_LINE_WITHOUT_NEWLINE ? "close" : "wait";
+      if (newline === -1) return this.pending.length > MAX_LINE_WITHOUT_NEWLINE ? CLOSE : WAIT;
       const line = this.pending.subarray(0, newline);
       this.pending = this.pending.subarray(newline + 1);
       const tokens = tokenize(line);
@@ -98,40 +122,34 @@ export class AsciiAuthGate implements ProtocolSession {
         tokens.length >= HANDSHAKE_TOKENS && latin1(tokens[0] as Uint8Array) === "set"
           ? strtoul(latin1(tokens[LENGTH_TOKEN] as Uint8Array))
           : undefined;
-      if (length === undefined) {
-        out.writeAscii(AuthReply.UNAUTHENTICATED);
-        return "answered";
-      }
+      if (length === undefined) return answer(AuthReply.UNAUTHENTICATED);
       // memcached adds the \r\n in 32 bits.
       this.dataLength = (length + 2) >>> 0;
     }
     const dataLength = this.dataLength;
-    if (this.pending.length < dataLength) {
-      return this.pending.length >= READ_BUFFER_LENGTH ? "close" : "wait";
-    }
+    // Data that cannot fit memcached's read buffer: it closes once the buffer is full.
+    if (dataLength > READ_BUFFER_LENGTH && this.pending.length >= READ_BUFFER_LENGTH) return CLOSE;
+    if (this.pending.length < dataLength) return WAIT;
     const data = this.pending.subarray(0, dataLength);
     this.pending = this.pending.subarray(dataLength);
     this.dataLength = undefined;
-    if (dataLength < 2 || data[dataLength - 2] !== 0x0d || data[dataLength - 1] !== NEWLINE) {
-      out.writeAscii(AuthReply.BAD_TERMINATION);
-      return "answered";
+    if (
+      dataLength < 2 ||
+      data[dataLength - 2] !== CARRIAGE_RETURN ||
+      data[dataLength - 1] !== NEWLINE
+    ) {
+      return answer(AuthReply.BAD_TERMINATION);
     }
     const words = tokenize(data.subarray(0, dataLength - 2));
-    if (words.length < 2) {
-      out.writeAscii(AuthReply.BAD_FORMAT);
-      return "answered";
-    }
+    if (words.length < 2) return answer(AuthReply.BAD_FORMAT);
     const result = this.access.authenticate(
       this.address,
       words[0] as Uint8Array,
       words[1] as Uint8Array,
     );
-    if (result === "ok") {
-      out.writeAscii(AuthReply.STORED);
-      return "authenticated";
-    }
-    out.writeAscii(AuthReply.FAILURE);
-    return result === "locked_out" ? "close" : "answered";
+    if (result === "ok") return { kind: "authenticated", reply: AuthReply.STORED };
+    if (result === "locked_out") return { kind: "close", reply: AuthReply.FAILURE };
+    return answer(AuthReply.FAILURE);
   }
 }
 
