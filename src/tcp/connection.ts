@@ -162,9 +162,12 @@ export class Connection {
 
   /** Everything answered so far is in the kernel: close, or read again if paused. */
   private afterAllSent(): void {
+    // Replies still wait for their commit: nothing to close or resume yet.
+    // (A drain also comes unasked, as TLS sockets do after the handshake.)
+    if (this.waitingForCommit) return;
     if (this.closing) {
       this.socket.end();
-    } else if (this.paused && !this.waitingForCommit) {
+    } else if (this.paused) {
       this.paused = false;
       this.socket.resume();
       // On the next turn, not in a microtask: a multiget of gigabytes is
