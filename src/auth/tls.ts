@@ -4,6 +4,7 @@
  * once at startup, so a missing or unreadable file stops litecached with a
  * clear message instead of failing each handshake.
  */
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 export interface TlsFiles {
@@ -18,7 +19,20 @@ export class TlsFileError extends Error {
 const PEM_BEGIN = "-----BEGIN ";
 
 export function loadTlsFiles(certPath: string, keyPath: string): TlsFiles {
-  return { cert: readPem(certPath, "--tls-cert"), key: readPem(keyPath, "--tls-key") };
+  const cert = readPem(certPath, "--tls-cert");
+  const key = readPem(keyPath, "--tls-key");
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TlsFileError(
+      `cannot use --tls-cert ${certPath} with --tls-key ${keyPath}: ${reason}`,
+    );
+  }
+  if (!matches)
+    throw new TlsFileError(`--tls-key ${keyPath} is not the key of --tls-cert ${certPath}`);
+  return { cert, key };
 }
 
 function readPem(path: string, flag: string): string {
