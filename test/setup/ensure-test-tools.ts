@@ -18,6 +18,8 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   // package does not pull Ruby in.
   ruby: "/usr/bin/ruby",
   "ruby-dalli": "/usr/share/rubygems-integration/all/gems/dalli-3.0.6/lib/dalli.rb",
+  // Self-signed certificates for the TLS tests, and s_client as a TLS text client.
+  openssl: "/usr/bin/openssl",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)
