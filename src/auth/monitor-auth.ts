@@ -9,11 +9,13 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { basicAuth } from "hono/basic-auth";
 import { getConnInfo } from "hono/bun";
+import { HTTPException } from "hono/http-exception";
 import type { Access } from "./access.ts";
 
 export const REALM = "litecached";
 export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
 const TOO_MANY_FAILURES = 429;
+const UNAUTHORIZED = 401;
 
 /** The client's address, or "unknown" outside Bun.serve (app.request in tests). */
 function clientAddress(c: Context): string {
@@ -38,6 +40,16 @@ export function monitorAuth(access: Access): MiddlewareHandler {
         TOO_MANY_FAILURES,
       );
     }
-    return await basic(c, next);
+    try {
+      return await basic(c, next);
+    } catch (error) {
+      if (!(error instanceof HTTPException) || error.status !== UNAUTHORIZED) throw error;
+      // JSON like the API's other errors (a bare body with nosniff makes browsers download it).
+      return c.json(
+        { error: "unauthorized", message: "log in with a user of the auth file" },
+        UNAUTHORIZED,
+        { "WWW-Authenticate": `Basic realm="${REALM}"` },
+      );
+    }
   };
 }

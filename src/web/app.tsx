@@ -6,7 +6,6 @@
  * request caused become JSON with their status, anything else a generic 500.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import type { Access } from "../auth/access.ts";
 import { monitorAuth } from "../auth/monitor-auth.ts";
 import type { Stats } from "../stats.ts";
@@ -130,8 +129,6 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.toJson(), error.status);
-    // Hono's own refusals (basicAuth's 401 with its WWW-Authenticate header).
-    if (error instanceof HTTPException) return error.getResponse();
     console.error("litecached: monitor request failed:", error);
     return c.json({ error: "internal", message: "internal server error" }, 500);
   });
