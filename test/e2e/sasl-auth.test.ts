@@ -1,6 +1,6 @@
 /**
  * SASL PLAIN on the binary protocol against the real litecached process
- * started with --auth-file: memjs (which authenticates with a username and
+ * started with --auth-file: memjs and Ruby's Dalli (which authenticate with a username and
  * password as memcached -S expects) and hand-built frames for the exact
  * statuses: "Auth failure." (0x20) for a wrong password, for an
  * unauthenticated command (which also closes), "continue" (0x21) for a
@@ -242,3 +242,24 @@ describe("SASL frames", () => {
 function concat(...frames: Uint8Array[]): Uint8Array {
   return Buffer.concat(frames);
 }
+
+describe("Dalli with SASL", () => {
+  test("Should store and read with a username and password, and fail with a wrong one", async () => {
+    const script = join(import.meta.dir, "clients", "dalli-sasl.rb");
+    const child = Bun.spawn(["/usr/bin/ruby", script, String(server.port), USER, PASSWORD], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    expect(exitCode).toBe(0);
+    const checks = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as [string, unknown]);
+    expect(checks).toEqual([
+      ["set with the right password", true],
+      ["get with the right password", "secret value"],
+      ["get with a wrong password", ["Dalli::DalliError", "Error authenticating: 0x20"]],
+    ]);
+  }, 30_000);
+});
