@@ -1,8 +1,8 @@
 /**
  * --tls-cert/--tls-key against the real litecached process, with a
  * self-signed certificate made for the test by openssl: the memcached port
- * speaks TLS (Bun's TLS client and `openssl s_client` driving text
- * commands, authenticated with --auth-file over the encrypted connection),
+ * speaks TLS (pymemcache's tls_context, Bun's TLS client and `openssl
+ * s_client` driving text commands, authenticated with --auth-file over the encrypted connection),
  * a plain-text client is closed without harm, a client that does not trust
  * the certificate refuses it, and the monitor serves HTTPS.
  */
@@ -128,6 +128,40 @@ describe("TLS on the memcached port", () => {
     );
     expect(await child.exited).toBe(0);
   });
+
+  test("Should serve pymemcache with a tls_context, and be refused when it trusts another certificate", async () => {
+    const script = join(import.meta.dir, "clients", "pymemcache-tls.py");
+    const child = Bun.spawn(
+      [
+        "/usr/bin/python3",
+        script,
+        String(server.port),
+        certificate.certPath,
+        stranger.certPath,
+        USER,
+        PASSWORD,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const [stdout, stderr, exitCode] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
+    expect(
+      stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      ["authenticate", true],
+      ["set", true],
+      ["get", "over tls"],
+      ["get_many", { "pymemcache:tls": "over tls" }],
+      ["a certificate it does not trust", "self-signed certificate"],
+    ]);
+  }, 30_000);
 
   test("Should close a client that speaks plain text to the TLS port, and keep serving", async () => {
     const plain = await TestClient.connect(server.port);

@@ -20,6 +20,8 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   "ruby-dalli": "/usr/share/rubygems-integration/all/gems/dalli-3.0.6/lib/dalli.rb",
   // Self-signed certificates for the TLS tests, and s_client as a TLS text client.
   openssl: "/usr/bin/openssl",
+  // pymemcache, Python's memcached client, for the TLS tests (Debian's python3).
+  "python3-pymemcache": "/usr/lib/python3/dist-packages/pymemcache",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)
