@@ -7,7 +7,7 @@ import {
   type ItemJson,
   type KeyPageJson,
   type StatsJson,
-} from "../src/web/api-types.ts";
+} from "./shared/api-types.ts";
 
 /** How much of a value the island asks for; the rest is summarised, not shown. */
 export const VALUE_PREVIEW_BYTES = 256 * 1024;

@@ -5,9 +5,9 @@
  * only, so a value holding markup stays inert.
  */
 import { createMemo, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
-import type { ItemJson } from "../src/web/api-types.ts";
-import { formatBytes, formatCount, formatTimestamp } from "../src/web/format.ts";
 import { copyText } from "./clipboard.ts";
+import type { ItemJson } from "./shared/api-types.ts";
+import { formatBytes, formatCount, formatTimestamp } from "./shared/format.ts";
 import { base64ToBytes, describeValue, type ValueView } from "./value-format.ts";
 
 export type DetailState =

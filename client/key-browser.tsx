@@ -4,11 +4,11 @@
  * server-rendered list, kept current by the island.
  */
 import { For, Show } from "solid-js";
-import type { KeyPageJson } from "../src/web/api-types.ts";
-import { pageSummary } from "../src/web/format.ts";
-import { pageHref } from "../src/web/page-links.ts";
 import { KeyRow } from "./key-row.tsx";
 import type { PageState } from "./live-page.ts";
+import type { KeyPageJson } from "./shared/api-types.ts";
+import { pageSummary } from "./shared/format.ts";
+import { pageHref } from "./shared/page-links.ts";
 
 export interface KeyBrowserProps {
   page: PageState;

@@ -5,11 +5,11 @@
  * An open item reloads when a change event brings it a new cas.
  */
 import { createEffect, createMemo, createSignal, on, Show, untrack } from "solid-js";
-import type { KeyJson } from "../src/web/api-types.ts";
-import { formatBytes } from "../src/web/format.ts";
-import { decodeKey, keyLabel } from "../src/web/key-codec.ts";
 import { fetchItem } from "./api.ts";
 import { type DetailState, ItemView } from "./item-view.tsx";
+import type { KeyJson } from "./shared/api-types.ts";
+import { formatBytes } from "./shared/format.ts";
+import { decodeKey, keyLabel } from "./shared/key-codec.ts";
 
 let panelCount = 0;
 

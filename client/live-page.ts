@@ -4,8 +4,8 @@
  * a deleted key leaves it, a flush empties it. The page never grows past
  * its limit: the last key moves on to the next page instead.
  */
-import type { ChangeJson, KeyJson, KeyPageJson } from "../src/web/api-types.ts";
-import { compareKeys, decodeKey, startsWith } from "../src/web/key-codec.ts";
+import type { ChangeJson, KeyJson, KeyPageJson } from "./shared/api-types.ts";
+import { compareKeys, decodeKey, startsWith } from "./shared/key-codec.ts";
 
 export interface PageState {
   keys: KeyJson[];

@@ -8,11 +8,11 @@
 import { createSignal } from "solid-js";
 import { createStore, reconcile, unwrap } from "solid-js/store";
 import { render } from "solid-js/web";
-import type { KeyPageJson, StatsJson } from "../src/web/api-types.ts";
-import { decodeKey, keyLabel } from "../src/web/key-codec.ts";
 import { connectEvents, type FeedStatus, fetchKeyPage } from "./api.ts";
 import { KeyBrowser } from "./key-browser.tsx";
 import { applyChanges, type PageState, pageState } from "./live-page.ts";
+import type { KeyPageJson, StatsJson } from "./shared/api-types.ts";
+import { decodeKey, keyLabel } from "./shared/key-codec.ts";
 import { LiveStatus, StatsBar } from "./stats-bar.tsx";
 
 function element(id: string): HTMLElement {

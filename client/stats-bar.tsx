@@ -4,9 +4,9 @@
  * refreshed by every `stats` event.
  */
 import { For } from "solid-js";
-import type { StatsJson } from "../src/web/api-types.ts";
-import { statsDisplay } from "../src/web/format.ts";
 import type { FeedStatus } from "./api.ts";
+import type { StatsJson } from "./shared/api-types.ts";
+import { statsDisplay } from "./shared/format.ts";
 
 export function StatsBar(props: { stats: StatsJson }) {
   return (

@@ -4,7 +4,7 @@
  * anything else into a generic 500.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorJson } from "./api-types.ts";
+import type { ErrorJson } from "../../client/shared/api-types.ts";
 
 export class ApiError extends Error {
   override name = "ApiError";

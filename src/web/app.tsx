@@ -6,15 +6,15 @@
  * request caused become JSON with their status, anything else a generic 500.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import type { ItemJson } from "../../client/shared/api-types.ts";
+import { decodeKey, KeyDecodeError } from "../../client/shared/key-codec.ts";
 import type { Stats } from "../stats.ts";
 import type { Store } from "../store/store.ts";
 import { ApiError, badRequest } from "./api-error.ts";
-import type { ItemJson } from "./api-types.ts";
 import { ASSET_PATHS, assetResponse, loadClientAssets } from "./client-assets.ts";
 import { ChangeFeed } from "./events.ts";
 import { FAVICON_PATH, FAVICON_SVG } from "./favicon.ts";
 import { allowedHosts, hostCheck } from "./host-check.ts";
-import { decodeKey, KeyDecodeError } from "./key-codec.ts";
 import {
   integerParameter,
   keyJson,

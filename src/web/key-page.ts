@@ -4,10 +4,11 @@
  * neighbouring pages out. Every step is an index range read of at most
  * limit + 1 rows, so a page costs the same at any depth of a large store.
  */
+
+import type { KeyJson, KeyPageJson } from "../../client/shared/api-types.ts";
+import { decodeKey, encodeKey, KeyDecodeError } from "../../client/shared/key-codec.ts";
 import type { KeySummary, Store } from "../store/store.ts";
 import { badRequest } from "./api-error.ts";
-import type { KeyJson, KeyPageJson } from "./api-types.ts";
-import { decodeKey, encodeKey, KeyDecodeError } from "./key-codec.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
-import type { ErrorJson, ItemJson, KeyPageJson, StatsJson } from "../../src/web/api-types.ts";
+import type { ErrorJson, ItemJson, KeyPageJson, StatsJson } from "../../client/shared/api-types.ts";
 import { bytes, createTestApp, HTTP_PORT, OWN_HOST, type TestApp } from "./support.ts";
 
 let current: TestApp | undefined;

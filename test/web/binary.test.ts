@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { KeyPageJson } from "../../src/web/api-types.ts";
+import type { KeyPageJson } from "../../client/shared/api-types.ts";
 import { RawClient } from "../support/raw-client.ts";
 import {
   REPOSITORY_ROOT,

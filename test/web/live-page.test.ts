@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { applyChanges, type PageState } from "../../client/live-page.ts";
-import type { ChangeJson, KeyJson } from "../../src/web/api-types.ts";
+import type { ChangeJson, KeyJson } from "../../client/shared/api-types.ts";
 
 const summary = (key: string, size = 1): KeyJson => ({ key, size, flags: 0, cas: 1, modified: 0 });
 const set = (key: string, size = 1): ChangeJson => ({ type: "set", ...summary(key, size) });

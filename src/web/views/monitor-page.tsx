@@ -7,12 +7,12 @@
  * over the stats and the key list with the same markup; it reads its
  * starting state from data- attributes, never from an inline script.
  */
-import type { KeyJson, KeyPageJson, StatsJson } from "../api-types.ts";
+import type { KeyJson, KeyPageJson, StatsJson } from "../../../client/shared/api-types.ts";
+import { formatBytes, pageSummary, statsDisplay } from "../../../client/shared/format.ts";
+import { decodeKey, keyLabel } from "../../../client/shared/key-codec.ts";
+import { pageHref } from "../../../client/shared/page-links.ts";
 import { ASSET_PATHS } from "../client-assets.ts";
 import { FAVICON_PATH } from "../favicon.ts";
-import { formatBytes, pageSummary, statsDisplay } from "../format.ts";
-import { decodeKey, keyLabel } from "../key-codec.ts";
-import { pageHref } from "../page-links.ts";
 
 export interface MonitorPageProps {
   stats: StatsJson;
