@@ -41,6 +41,23 @@ export interface StatsJson {
   hitRatio: number | null;
 }
 
+/** One point of GET /api/history, taken every `intervalMs`. */
+export interface HistorySampleJson {
+  atMs: number;
+  commandsPerSecond: number;
+  /** Hits over lookups during the interval; null when there was no lookup. */
+  hitRatio: number | null;
+  items: number;
+  databaseBytes: number;
+}
+
+export interface HistoryJson {
+  intervalMs: number;
+  windowMs: number;
+  nowMs: number;
+  samples: HistorySampleJson[];
+}
+
 export type ChangeJson =
   | ({ type: "set" } & KeyJson)
   | { type: "delete"; key: string }
@@ -56,6 +73,13 @@ export const EVENT = {
 
 export interface ChangesEventJson {
   changes: ChangeJson[];
+}
+
+/** The answer to a write (with --monitor-writes), once it is durable. */
+export interface WriteResultJson {
+  ok: true;
+  /** The new cas of a set. */
+  cas?: number;
 }
 
 export interface ErrorJson {

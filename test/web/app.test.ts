@@ -37,14 +37,15 @@ describe("GET /", () => {
     expect(html).not.toContain("secret-value");
   });
 
-  test("Should render each key as a collapsed toggle button that controls its panel", async () => {
+  test("Should render each key as a collapsed toggle button, named by the key, that controls its panel", async () => {
     const web = setup();
     web.set("k", "v");
     const html = await (await web.get("/")).text();
-    expect(html).toMatch(
-      /<button type="button" class="key-toggle" aria-expanded="false" aria-controls="item-0">/,
+    expect(html).toContain(
+      '<button type="button" class="key-toggle" aria-expanded="false" aria-controls="item-k" aria-labelledby="label-k">',
     );
-    expect(html).toContain('<div class="item-panel" id="item-0" hidden=""></div>');
+    expect(html).toContain('<span class="key-label" id="label-k">k</span>');
+    expect(html).toContain('<div class="item-panel" id="item-k" hidden=""></div>');
   });
 
   test("Should show the stats header from the counters", async () => {
@@ -55,9 +56,9 @@ describe("GET /", () => {
     web.stats.counters.get_misses = 1;
     web.stats.currentConnections = 7;
     const html = await (await web.get("/")).text();
-    expect(html).toContain("<dt>Items</dt><dd>2</dd>");
-    expect(html).toContain("<dt>Connections</dt><dd>7</dd>");
-    expect(html).toContain("<dt>Hit ratio</dt><dd>75.0%</dd>");
+    expect(html).toContain('<dt>Items</dt><dd data-stat="items">2</dd>');
+    expect(html).toContain('<dt>Connections</dt><dd data-stat="connections">7</dd>');
+    expect(html).toContain('<dt>Hit ratio</dt><dd data-stat="hitRatio">75.0%</dd>');
   });
 
   test("Should show a hostile key as text and never embed values", async () => {
@@ -78,21 +79,19 @@ describe("GET /", () => {
     const html = await (await web.get("/")).text();
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.length).toBe(1);
-    expect(scripts[0]?.[1]).toContain('src="/assets/monitor.js"');
+    expect(scripts[0]?.[1]).toMatch(/src="\/assets\/monitor\.[0-9a-z]+\.js"/);
     expect(scripts[0]?.[2]).toBe("");
     expect(html).not.toMatch(/<style|style="|\son[a-z]+=/i);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
-  test("Should hand the island its starting state in escaped data attributes", async () => {
+  test("Should give each row its key's exact bytes, percent-encoded, in data-key", async () => {
     const web = setup();
     web.set(HOSTILE_KEY, "v");
+    web.set(Uint8Array.of(0x6b, 0xff, 0x22), "v");
     const html = await (await web.get("/")).text();
-    const match = /data-page="([^"]*)"/.exec(html);
-    expect(match).not.toBeNull();
-    const json = (match?.[1] ?? "").replaceAll("&quot;", '"').replaceAll("&amp;", "&");
-    const page = JSON.parse(json) as KeyPageJson;
-    expect(page.keys.map((key) => key.key)).toEqual(["%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"]);
+    expect(html).toContain('data-key="%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"');
+    expect(html).toContain('data-key="k%FF%22"');
   });
 
   test("Should link to the next page with the last key percent-encoded as bytes", async () => {
@@ -103,11 +102,13 @@ describe("GET /", () => {
     web.store.commit();
     const html = await (await web.get("/")).text();
     // Byte 99 is "c", a plain character; byte 0xff is not.
-    expect(html).toContain('<a class="pager-link" rel="next" href="/?after=k%FFc">');
+    // Above the list and below it.
+    expect(html.split('<a class="pager-link" rel="next" href="/?after=k%FFc">')).toHaveLength(3);
     expect(html).toContain('<span class="pager-link" aria-disabled="true">← Previous</span>');
+    expect(html).toContain("1–100 of 120 keys");
     const second = await (await web.get("/?after=k%FFc")).text();
     expect(second).toContain('rel="prev" href="/?before=k%FFd"');
-    expect(second).toContain("20 keys on this page");
+    expect(second).toContain("101–120 of 120 keys");
   });
 
   test("Should filter by a prefix typed in the search form", async () => {
@@ -489,21 +490,26 @@ describe("Security headers", () => {
 });
 
 describe("Assets", () => {
-  test("Should serve the island and the stylesheet with an ETag, and 304 when unchanged", async () => {
+  test("Should serve the island and the stylesheet under fingerprinted names, cached for a year, with an ETag", async () => {
     const web = setup();
-    const script = await web.get("/assets/monitor.js");
+    const html = await (await web.get("/")).text();
+    const scriptPath = /src="(\/assets\/monitor\.[0-9a-z]+\.js)"/.exec(html)?.[1] ?? "";
+    const cssPath = /href="(\/assets\/monitor\.[0-9a-z]+\.css)"/.exec(html)?.[1] ?? "";
+    const script = await web.get(scriptPath);
     expect(script.status).toBe(200);
     expect(script.headers.get("content-type")).toContain("text/javascript");
+    expect(script.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     const code = await script.text();
     expect(code).toContain("/api/events");
     // The browser build of Solid, not its server build.
     expect(code).not.toContain("Client-only API called on the server side");
     const etag = script.headers.get("etag") ?? "";
     expect(etag).toMatch(/^".+"$/);
-    const again = await web.get("/assets/monitor.js", { "if-none-match": etag });
+    const again = await web.get(scriptPath, { "if-none-match": etag });
     expect(again.status).toBe(304);
+    expect((await web.get("/assets/monitor.js")).status).toBe(404);
 
-    const css = await web.get("/assets/monitor.css");
+    const css = await web.get(cssPath);
     expect(css.status).toBe(200);
     expect(css.headers.get("content-type")).toContain("text/css");
     const styles = await css.text();

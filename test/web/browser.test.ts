@@ -73,8 +73,10 @@ async function openMonitor(path = "/"): Promise<void> {
   await page.waitForSelector('#live-status[data-state="live"]');
 }
 
-const toggle = (key: string) => page.locator(".key-toggle", { hasText: key });
-const row = (key: string) => page.locator(".key-row", { has: toggle(key) });
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+const row = (key: string) =>
+  page.locator(".key-row").filter({ has: page.locator(".key-label", { hasText: exactly(key) }) });
+const toggle = (key: string) => row(key).locator(".key-toggle");
 
 beforeAll(async () => {
   server = await startServer();
@@ -265,12 +267,31 @@ describe("The monitor page in Chromium", () => {
       .locator("dd", { hasNotText: itemsBefore })
       .waitFor({ timeout: 5000 });
 
+    // A closed key that is deleted leaves the list.
+    await setKey("live:closed", "x");
+    await row("live:closed").waitFor({ timeout: 5000 });
+    await deleteKey("live:closed");
+    await row("live:closed").waitFor({ state: "detached", timeout: 5000 });
+
+    // The open one stays where it was, marked deleted, with the focus still on it.
+    await toggle("live:arrived").focus();
     await deleteKey("live:arrived");
-    await toggle("live:arrived").waitFor({ state: "detached", timeout: 5000 });
+    await row("live:arrived").locator(".item-deleted").waitFor({ timeout: 5000 });
+    await page.locator(".key-row.deleted").waitFor({ timeout: 5000 });
+    expect(
+      await row("live:arrived").evaluate((element) => element.classList.contains("deleted")),
+    ).toBe(true);
+    expect(
+      await toggle("live:arrived").evaluate((element) => element === document.activeElement),
+    ).toBe(true);
+    expect(await row("live:arrived").locator("pre.value").textContent()).toBe("changed value");
+    // Closing it lets it go.
+    await page.keyboard.press("Enter");
+    await row("live:arrived").waitFor({ state: "detached", timeout: 5000 });
     expect(
       await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded),
     ).toBe(true);
-  });
+  }, 30_000);
 
   test("Should page through keys with next and previous links", async () => {
     for (let index = 0; index < 120; index++) {
@@ -278,12 +299,12 @@ describe("The monitor page in Chromium", () => {
     }
     await openMonitor("/?prefix=page:");
     expect(await page.locator(".key-row").count()).toBe(100);
-    await page.locator('a[rel="next"]').click();
+    await page.locator('a[rel="next"]').first().click();
     await page.waitForSelector('#live-status[data-state="live"]');
     expect(await page.locator(".key-label").allTextContents()).toEqual(
       Array.from({ length: 20 }, (_, index) => `page:${100 + index}`),
     );
-    await page.locator('a[rel="prev"]').click();
+    await page.locator('a[rel="prev"]').first().click();
     await page.waitForSelector('#live-status[data-state="live"]');
     expect((await page.locator(".key-label").allTextContents())[0]).toBe("page:000");
   });
