@@ -59,6 +59,8 @@ export interface WebDependencies {
 export interface WebApp extends Hono {
   /** Ends open event streams and the history sampler, so that the server can stop. */
   closeEventStreams(): void;
+  /** Takes a history sample now (the server does every 5 s by itself). */
+  sampleHistory(): void;
 }
 
 const KEY_ROUTE_PREFIX = "/api/keys/";
@@ -209,6 +211,7 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
       feed.closeAll();
       history.stop();
     },
+    sampleHistory: () => history.sample(),
   });
 }
 

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { networkInterfaces } from "node:os";
-import type { ErrorJson, ItemJson, KeyPageJson, StatsJson } from "../../client/shared/api-types.ts";
+import type {
+  ErrorJson,
+  HistoryJson,
+  ItemJson,
+  KeyPageJson,
+  StatsJson,
+} from "../../client/shared/api-types.ts";
 import { bytes, createTestApp, HTTP_PORT, OWN_HOST, type TestApp } from "./support.ts";
 
 let current: TestApp | undefined;
@@ -524,5 +530,266 @@ describe("Assets", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("image/svg+xml");
     expect(await (await web.get("/")).text()).toContain('<link rel="icon" href="/favicon.svg"');
+  });
+});
+
+describe("Compression and caching", () => {
+  test("Should compress the page and JSON with gzip when the browser accepts it", async () => {
+    const web = setup();
+    for (let index = 0; index < 50; index++) web.set(`key:${index}`, "v");
+    const page = await web.get("/", { "accept-encoding": "gzip, deflate" });
+    expect(page.headers.get("content-encoding")).toBe("gzip");
+    expect(page.headers.get("vary")).toContain("Accept-Encoding");
+    const json = await web.get("/api/keys", { "accept-encoding": "gzip" });
+    expect(json.headers.get("content-encoding")).toBe("gzip");
+    const plain = await web.get("/");
+    expect(plain.headers.get("content-encoding")).toBeNull();
+  });
+
+  test("Should serve the assets brotli-compressed, byte for byte the same once decoded", async () => {
+    const web = setup();
+    const html = await (await web.get("/")).text();
+    const scriptPath = /src="(\/assets\/[^"]+)"/.exec(html)?.[1] ?? "";
+    const plain = new Uint8Array(await (await web.get(scriptPath)).arrayBuffer());
+    const brotli = await web.get(scriptPath, { "accept-encoding": "gzip, deflate, br" });
+    expect(brotli.headers.get("content-encoding")).toBe("br");
+    const { brotliDecompressSync } = await import("node:zlib");
+    const packed = new Uint8Array(await brotli.arrayBuffer());
+    expect(packed.length).toBeLessThan(plain.length / 2);
+    expect(new Uint8Array(brotliDecompressSync(packed))).toEqual(plain);
+    const gzip = await web.get(scriptPath, { "accept-encoding": "gzip" });
+    expect(gzip.headers.get("content-encoding")).toBe("gzip");
+    expect(Bun.gunzipSync(new Uint8Array(await gzip.arrayBuffer()))).toEqual(plain);
+  });
+
+  test("Should never compress the event stream", async () => {
+    const web = setup();
+    const controller = new AbortController();
+    const response = await web.app.request("/api/events", {
+      headers: { host: OWN_HOST, "accept-encoding": "gzip" },
+      signal: controller.signal,
+    });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    expect(response.headers.get("content-encoding")).toBeNull();
+    controller.abort();
+    await response.body?.cancel();
+  });
+});
+
+describe("Counts, search and deep links", () => {
+  test("Should count the keys under a prefix and the page's position among them", async () => {
+    const web = setup();
+    for (let index = 0; index < 250; index++) {
+      web.store.set(bytes(`user:${String(index).padStart(3, "0")}`), bytes("v"), 0);
+    }
+    web.store.set(bytes("other"), bytes("v"), 0);
+    web.store.commit();
+    expect(await (await web.get("/?prefix=user:")).text()).toContain(
+      "1–100 of 250 keys starting with “user:”",
+    );
+    expect(await (await web.get("/?prefix=user:&after=user:149")).text()).toContain(
+      "151–250 of 250 keys starting with “user:”",
+    );
+    expect(await (await web.get("/")).text()).toContain("1–100 of 251 keys");
+  });
+
+  test("Should cap a count at 10,000 and say so", async () => {
+    const web = setup();
+    for (let index = 0; index < 10_150; index++) {
+      web.store.set(bytes(`k:${String(index).padStart(5, "0")}`), bytes("v"), 0);
+    }
+    web.store.commit();
+    expect(await (await web.get("/?prefix=k:")).text()).toContain(
+      "1–100 of more than 10,000 keys starting with “k:”",
+    );
+    expect(await (await web.get("/?prefix=k:&after=k:10020")).text()).toContain(
+      "100 keys past the first 10,000, of more than 10,000 keys",
+    );
+  });
+
+  test("Should trim a typed search and read the \\xNN escapes the page shows", async () => {
+    const web = setup();
+    web.set(Uint8Array.of(0x72, 0x61, 0x77, 0x3a, 0xff, 0x01), "binary key");
+    web.set("raw:plain", "v");
+    web.set("user:1", "v");
+    const spaced = await (await web.get("/?q=++user%3A+")).text();
+    expect(spaced).toContain(">user:1</span>");
+    expect(spaced).not.toContain(">raw:plain</span>");
+    expect(spaced).toContain('value="user:"');
+    const escaped = await (await web.get("/?q=raw%3A%5CxFF")).text();
+    expect(escaped).toContain(">raw:\\xFF\\x01</span>");
+    expect(escaped).not.toContain(">raw:plain</span>");
+    expect(escaped).toContain('<a href="/">Clear the search</a>');
+  });
+
+  test("Should offer a way back from a search that finds nothing", async () => {
+    const web = setup();
+    web.set("a", "v");
+    const html = await (await web.get("/?q=zzz")).text();
+    expect(html).toContain("No keys start with “zzz”.");
+    expect(html).toContain('<a href="/">Show all keys</a>');
+  });
+
+  test("Should start the page at the key named by ?key=, and mark it to be opened", async () => {
+    const web = setup();
+    for (let index = 0; index < 300; index++) {
+      web.store.set(bytes(`key:${String(index).padStart(3, "0")}`), bytes("v"), 0);
+    }
+    web.store.commit();
+    const html = await (await web.get("/?key=key:250")).text();
+    expect(html).toContain('data-open-key="key:250"');
+    const rows = [...html.matchAll(/data-key="([^"]+)"/g)].map((match) => match[1]);
+    expect(rows[0]).toBe("key:250");
+    expect(rows).toHaveLength(50);
+    expect(html).toContain("251–300 of 300 keys");
+  });
+
+  test("Should send the key list alone as a fragment", async () => {
+    const web = setup();
+    web.set("a", "v");
+    const response = await web.get("/fragments/keys?prefix=a");
+    expect(response.headers.get("content-type")).toContain("text/html");
+    const html = await response.text();
+    expect(
+      html.startsWith('<div class="key-list-view" data-prefix="a" data-query="prefix=a">'),
+    ).toBe(true);
+    expect(html).toContain('data-key="a"');
+  });
+});
+
+describe("Values", () => {
+  test("Should download the exact bytes of a value as a file", async () => {
+    const web = setup();
+    const value = Uint8Array.from({ length: 70_000 }, (_, index) => (index * 7) % 256);
+    web.set(Uint8Array.of(0x66, 0x69, 0x6c, 0x65, 0x2f, 0xff), value);
+    const response = await web.get("/api/value?key=file%2F%FF", { "accept-encoding": "gzip" });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/octet-stream");
+    expect(response.headers.get("content-encoding")).toBeNull();
+    expect(response.headers.get("content-disposition")).toBe(
+      "attachment; filename=\"file__xFF.bin\"; filename*=UTF-8''file__xFF.bin",
+    );
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(value);
+    expect((await web.get("/api/value?key=missing")).status).toBe(404);
+  });
+});
+
+describe("History", () => {
+  test("Should keep samples of the last ten minutes and draw them as charts", async () => {
+    const web = setup();
+    const empty = (await (await web.get("/api/history")).json()) as HistoryJson;
+    expect(empty.samples).toEqual([]);
+    expect(empty.windowMs).toBe(600_000);
+    web.set("a", "1");
+    web.stats.counters.get_hits = 3;
+    web.stats.counters.get_misses = 1;
+    web.app.sampleHistory();
+    const history = (await (await web.get("/api/history")).json()) as HistoryJson;
+    expect(history.samples).toHaveLength(1);
+    expect(history.samples[0]).toMatchObject({ items: 1, hitRatio: 0.75 });
+    const html = await (await web.get("/fragments/history")).text();
+    expect(html.match(/<figure class="chart"/g)).toHaveLength(4);
+    expect(html).toContain('data-chart="items" data-points="1"');
+    expect(html).toContain('aria-label="Hit ratio, last 10 minutes: now 75.0%');
+  });
+});
+
+describe("Writes", () => {
+  test("Should refuse every write with 403 when --monitor-writes is off", async () => {
+    const web = setup();
+    web.set("kept", "v");
+    for (const [path, fields] of [
+      ["/api/set", { key: "new", value: "v" }],
+      ["/api/delete", { key: "kept" }],
+      ["/api/flush", {}],
+    ] as const) {
+      const response = await web.post(path, fields);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as ErrorJson).error).toBe("writes_disabled");
+    }
+    expect(web.store.itemCount).toBe(1);
+    expect(web.store.get(bytes("new"))).toBeNull();
+  });
+
+  test("Should set, delete and flush once durable, through the change feed", async () => {
+    const web = setup({ writes: true });
+    const seen: string[] = [];
+    web.store.onChange((changes) => {
+      for (const change of changes) seen.push(change.type);
+    });
+    const set = await web.post("/api/set", { key: "user%3A1", value: "héllo", flags: "42" });
+    expect(set.status).toBe(200);
+    expect(web.store.hasPendingWrites).toBe(false);
+    const item = web.store.get(bytes("user:1"));
+    expect(new TextDecoder().decode(item?.value)).toBe("héllo");
+    expect(item?.flags).toBe(42);
+    expect((await web.post("/api/delete", { key: "user%3A1" })).status).toBe(200);
+    expect(web.store.get(bytes("user:1"))).toBeNull();
+    expect((await web.post("/api/delete", { key: "user%3A1" })).status).toBe(404);
+    web.set("a", "1");
+    expect((await web.post("/api/flush", {})).status).toBe(200);
+    expect(web.store.itemCount).toBe(0);
+    expect(seen).toEqual(["set", "delete", "set", "flush"]);
+  });
+
+  test("Should refuse keys and values memcached would refuse", async () => {
+    const web = setup({ writes: true, maxItemSize: 10 });
+    const refused: Record<string, string>[] = [
+      { key: "", value: "v" },
+      { key: "with%20space", value: "v" },
+      { key: "x".repeat(251), value: "v" },
+      { key: "k", value: "eleven byte" },
+      { key: "k", value: "v", flags: "4294967296" },
+    ];
+    for (const fields of refused) {
+      expect((await web.post("/api/set", fields)).status).toBe(400);
+    }
+    expect(web.store.itemCount).toBe(0);
+  });
+
+  test("Should refuse a write from another origin, or with no origin at all", async () => {
+    const web = setup({ writes: true });
+    const attempts: Record<string, string>[] = [
+      { origin: "http://attacker.example" },
+      { origin: "http://127.0.0.1:9999" },
+      { origin: "null" },
+      { origin: "", "sec-fetch-site": "cross-site" },
+      { origin: "" },
+    ];
+    for (const headers of attempts) {
+      const response = await web.post("/api/set", { key: "evil", value: "v" }, headers);
+      expect(response.status).toBe(403);
+    }
+    const json = await web.app.request("/api/set", {
+      method: "POST",
+      body: JSON.stringify({ key: "evil", value: "v" }),
+      headers: {
+        host: OWN_HOST,
+        origin: "http://attacker.example",
+        "content-type": "application/json",
+      },
+    });
+    expect(json.status).toBe(415);
+    expect(web.store.get(bytes("evil"))).toBeNull();
+    expect(
+      (
+        await web.post(
+          "/api/set",
+          { key: "own", value: "v" },
+          { origin: `http://localhost:${HTTP_PORT}` },
+        )
+      ).status,
+    ).toBe(200);
+  });
+
+  test("Should offer the write tools on the page only when writes are on", async () => {
+    const off = setup();
+    expect(await (await off.get("/")).text()).not.toContain("set-form");
+    off.close();
+    const on = setup({ writes: true });
+    const html = await (await on.get("/")).text();
+    expect(html).toContain('data-writes="on"');
+    expect(html).toContain('class="set-form"');
+    expect(html).toContain('class="flush-form"');
   });
 });
