@@ -34,9 +34,11 @@ export class StatsHistory {
     this.previous = this.totals();
   }
 
-  /** Samples every SAMPLE_INTERVAL_MS until stop(); the timer never keeps the process alive. */
+  /** Samples now, then every SAMPLE_INTERVAL_MS until stop(); the timer never keeps the process alive. */
   start(): void {
-    this.timer ??= setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
+    if (this.timer !== undefined) return;
+    this.sample();
+    this.timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
     this.timer.unref?.();
   }
 

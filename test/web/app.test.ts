@@ -677,19 +677,21 @@ describe("Values", () => {
 describe("History", () => {
   test("Should keep samples of the last ten minutes and draw them as charts", async () => {
     const web = setup();
-    const empty = (await (await web.get("/api/history")).json()) as HistoryJson;
-    expect(empty.samples).toEqual([]);
-    expect(empty.windowMs).toBe(600_000);
+    const first = (await (await web.get("/api/history")).json()) as HistoryJson;
+    // One sample is taken at start, so that a page has a point to draw at once.
+    expect(first.samples).toHaveLength(1);
+    expect(first.samples[0]).toMatchObject({ items: 0, hitRatio: null, commandsPerSecond: 0 });
+    expect(first.windowMs).toBe(600_000);
     web.set("a", "1");
     web.stats.counters.get_hits = 3;
     web.stats.counters.get_misses = 1;
     web.app.sampleHistory();
     const history = (await (await web.get("/api/history")).json()) as HistoryJson;
-    expect(history.samples).toHaveLength(1);
-    expect(history.samples[0]).toMatchObject({ items: 1, hitRatio: 0.75 });
+    expect(history.samples).toHaveLength(2);
+    expect(history.samples[1]).toMatchObject({ items: 1, hitRatio: 0.75 });
     const html = await (await web.get("/fragments/history")).text();
     expect(html.match(/<figure class="chart"/g)).toHaveLength(4);
-    expect(html).toContain('data-chart="items" data-points="1"');
+    expect(html).toContain('data-chart="items" data-points="2"');
     expect(html).toContain('aria-label="Hit ratio, last 10 minutes: now 75.0%');
   });
 });

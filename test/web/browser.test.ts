@@ -215,6 +215,13 @@ describe("The monitor page in Chromium", () => {
 
   test("Should take the README's screenshot with a value revealed", async () => {
     await openMonitor();
+    // Two samples at least (one is taken every 5 s), so that the charts draw lines.
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-chart="items"]')?.getAttribute("data-points")) >= 2,
+      undefined,
+      { timeout: 20_000 },
+    );
     await toggle("user:1001:profile").click();
     await row("user:1001:profile").locator("pre.value").waitFor();
     await page.mouse.move(0, 0);

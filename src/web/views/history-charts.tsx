@@ -2,8 +2,9 @@
 /**
  * The last ten minutes as four small line charts, drawn on the server as
  * plain SVG (no charting library, nothing to load): commands/s, hit
- * ratio, items and database size. The time axis is fixed (ten minutes
- * ending now), so a gap in the samples shows as a shorter line. GET
+ * ratio, items and database size. The time axis ends now and starts ten
+ * minutes ago, or at the first sample when the server is younger than
+ * that, so a new server's few samples still span the chart. GET
  * /fragments/history sends this alone for the island's refreshes.
  */
 import type { HistoryJson, HistorySampleJson } from "../../../client/shared/api-types.ts";
@@ -74,8 +75,9 @@ function Chart(props: { series: Series; history: HistoryJson; minutes: number })
   const values = points.map((point) => point.value);
   const low = Math.min(series.floor ?? Number.POSITIVE_INFINITY, ...values);
   const high = Math.max(series.ceiling ?? Number.NEGATIVE_INFINITY, ...values, low + 1e-9);
-  const start = history.nowMs - history.windowMs;
-  const x = (atMs: number) => (((atMs - start) / history.windowMs) * WIDTH).toFixed(1);
+  const start = Math.max(history.nowMs - history.windowMs, history.samples[0]?.atMs ?? 0);
+  const span = Math.max(1, history.nowMs - start);
+  const x = (atMs: number) => (((atMs - start) / span) * WIDTH).toFixed(1);
   const y = (value: number) =>
     (HEIGHT - MARGIN - ((value - low) / (high - low)) * (HEIGHT - 2 * MARGIN)).toFixed(1);
   const line = points.map((point) => `${x(point.atMs)},${y(point.value)}`).join(" ");

@@ -79,7 +79,7 @@ export function MonitorPage(props: MonitorPageProps) {
               type="search"
               name="q"
               value={prefixLabel}
-              placeholder="Key prefix, e.g. user:"
+              placeholder="Prefix, e.g. user:"
               aria-label="Key prefix"
               autocomplete="off"
               spellcheck={false}
