@@ -11,8 +11,10 @@ import type { KeyPage } from "./key-page.ts";
 export const COUNT_CAP = 10_000;
 
 export interface KeyCounts {
-  /** Keys matching the prefix, or COUNT_CAP + 1 when there are more than COUNT_CAP. */
+  /** Keys matching the prefix (at most COUNT_CAP + 1 when capped). */
   total: number;
+  /** True when more than COUNT_CAP keys match and `total` stopped counting there. */
+  totalCapped: boolean;
   /** Keys before the page's first key, or null when more than COUNT_CAP precede it. */
   before: number | null;
 }
@@ -22,7 +24,8 @@ export function countKeys(store: Store, page: KeyPage): KeyCounts {
   // Without a prefix the store's own counter is exact and free.
   const total = prefix.length === 0 ? store.itemCount : store.countKeys({ prefix }, COUNT_CAP + 1);
   const first = page.keys[0]?.key;
-  if (page.previous === null || first === undefined) return { total, before: 0 };
+  const totalCapped = prefix.length > 0 && total > COUNT_CAP;
+  if (page.previous === null || first === undefined) return { total, totalCapped, before: 0 };
   const before = store.countKeys({ prefix, before: first }, COUNT_CAP + 1);
-  return { total, before: before > COUNT_CAP ? null : before };
+  return { total, totalCapped, before: before > COUNT_CAP ? null : before };
 }

@@ -57,8 +57,9 @@ export function listSummary(props: KeyListProps): string {
   const { page, counts } = props;
   const prefixLabel = keyLabel(decodeKey(page.prefix));
   const matching = prefixLabel === "" ? "keys" : `keys starting with “${prefixLabel}”`;
-  const total =
-    counts.total > COUNT_CAP ? `more than ${formatCount(COUNT_CAP)}` : formatCount(counts.total);
+  const total = counts.totalCapped
+    ? `more than ${formatCount(COUNT_CAP)}`
+    : formatCount(counts.total);
   if (page.keys.length === 0) return `0 of ${total} ${matching}`;
   if (counts.before === null) {
     return `${formatCount(page.keys.length)} keys past the first ${formatCount(COUNT_CAP)}, of ${total} ${matching}`;
@@ -93,36 +94,10 @@ export function KeyRow(props: { summary: KeyJson }) {
           class="copy-key"
           title="Copy the key"
           aria-label={`Copy the key ${label}`}
-        >
-          <CopyIcon />
-        </button>
+        ></button>
       </div>
       <div class="item-panel" id={`item-${key}`} hidden />
     </li>
-  );
-}
-
-/** Two overlapping sheets, drawn inline (a font may lack a copy symbol). */
-function CopyIcon() {
-  return (
-    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
-      <rect
-        x="5.5"
-        y="5.5"
-        width="8.5"
-        height="8.5"
-        rx="1.5"
-        fill="none"
-        stroke="currentColor"
-        stroke-width="1.5"
-      />
-      <path
-        d="M10.5 5.5V3.5a1.5 1.5 0 0 0-1.5-1.5H3.5A1.5 1.5 0 0 0 2 3.5V9a1.5 1.5 0 0 0 1.5 1.5h2"
-        fill="none"
-        stroke="currentColor"
-        stroke-width="1.5"
-      />
-    </svg>
   );
 }
 
