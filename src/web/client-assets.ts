@@ -7,7 +7,7 @@
  * (/assets/monitor.3kx9f.js), so browsers may keep it for a year without
  * asking again, and compressed once, when loaded, with brotli and gzip.
  */
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { brotliCompressSync, constants as zlib } from "node:zlib";
 import type { Context } from "hono";
 import { EMBEDDED_ASSETS } from "./embedded-assets.ts";
@@ -58,7 +58,7 @@ async function resolveAssets(): Promise<ClientAssets> {
  * its life.
  */
 async function buildInChildProcess(): Promise<ClientAssets> {
-  const buildScript = fileURLToPath(import.meta.resolve("../../build.ts"));
+  const buildScript = join(import.meta.dir, "..", "..", "build.ts");
   const child = Bun.spawn([process.execPath, buildScript, "--assets-json"], {
     stdin: "ignore",
     stdout: "pipe",
