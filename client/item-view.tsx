@@ -11,7 +11,15 @@ import { downloadUrl, fetchItem, postWrite } from "./api.ts";
 import { copyText } from "./clipboard.ts";
 import type { ItemJson } from "./shared/api-types.ts";
 import { formatBytes, formatCount, formatTimestamp } from "./shared/format.ts";
-import { base64ToBytes, describeValue, type ValueKind, type ValueView } from "./value-format.ts";
+import {
+  BYTES_PER_LINE,
+  base64ToBytes,
+  describeValue,
+  MAX_DUMP_BYTES,
+  NARROW_BYTES_PER_LINE,
+  type ValueKind,
+  type ValueView,
+} from "./value-format.ts";
 
 export interface ItemViewProps {
   /** The key, percent-encoded. */
@@ -36,6 +44,8 @@ const FORMAT_NAMES: Record<ValueKind, string> = {
   binary: "binary",
 };
 const STATUS_MS = 3000;
+/** The stylesheet's phone breakpoint: hex dumps there take 8 bytes a line. */
+const PHONE_WIDTH = "(max-width: 576px)";
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function ItemView(props: ItemViewProps) {
@@ -116,12 +126,14 @@ function ItemDetail(detail: {
   onError: (message: string) => void;
 }) {
   const bytes = createMemo(() => base64ToBytes(detail.item.value));
+  const bytesPerLine = window.matchMedia(PHONE_WIDTH).matches
+    ? NARROW_BYTES_PER_LINE
+    : BYTES_PER_LINE;
   const view = createMemo<ValueView>(() => {
     const complete = bytes().length >= detail.item.size;
     // The whole value, once asked for, is dumped whole; a preview's dump stops at 64 KiB.
-    return complete && detail.item.size > 0
-      ? describeValue(bytes(), detail.item.size, detail.item.size)
-      : describeValue(bytes(), detail.item.size);
+    const maxDump = complete && detail.item.size > 0 ? detail.item.size : MAX_DUMP_BYTES;
+    return describeValue(bytes(), detail.item.size, maxDump, bytesPerLine);
   });
   const partial = () => view().shownBytes < detail.item.size;
   const [status, setStatus] = createSignal("");

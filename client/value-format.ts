@@ -71,6 +71,7 @@ export function describeValue(
   bytes: Uint8Array,
   size = bytes.length,
   maxDumpBytes = MAX_DUMP_BYTES,
+  bytesPerLine: number = BYTES_PER_LINE,
 ): ValueView {
   const complete = bytes.length >= size;
   const textBytes = complete ? bytes : bytes.subarray(0, characterBoundary(bytes));
@@ -82,7 +83,8 @@ export function describeValue(
   }
   if (text === undefined || hasBinaryControl(text)) {
     const shownBytes = Math.min(bytes.length, maxDumpBytes);
-    return { kind: "binary", display: hexDump(bytes, shownBytes, size), shownBytes, size };
+    const display = hexDump(bytes, shownBytes, size, bytesPerLine);
+    return { kind: "binary", display, shownBytes, size };
   }
   const shownBytes = textBytes.length;
   if (looksLikeJson(text)) {
@@ -160,22 +162,29 @@ function nextSignificant(json: string, start: number): number {
 }
 
 const HEX = "0123456789abcdef";
-const BYTES_PER_LINE = 16;
+/** hexdump -C's line; a phone's screen takes NARROW_BYTES_PER_LINE with its ASCII column still in view. */
+export const BYTES_PER_LINE = 16;
+export const NARROW_BYTES_PER_LINE = 8;
 
 /**
  * `offset  hex bytes (two groups of 8)  |ascii|`, like `hexdump -C`, for the
  * first `maxBytes`; a last line says how many bytes of the whole value
  * (`size` bytes, of which `bytes` may be only the first) are not shown.
  */
-export function hexDump(bytes: Uint8Array, maxBytes = MAX_DUMP_BYTES, size = bytes.length): string {
+export function hexDump(
+  bytes: Uint8Array,
+  maxBytes = MAX_DUMP_BYTES,
+  size = bytes.length,
+  bytesPerLine = BYTES_PER_LINE,
+): string {
   const shown = Math.min(bytes.length, maxBytes);
   const lines: string[] = [];
-  for (let offset = 0; offset < shown; offset += BYTES_PER_LINE) {
+  for (let offset = 0; offset < shown; offset += bytesPerLine) {
     let hex = "";
     let ascii = "";
-    for (let column = 0; column < BYTES_PER_LINE; column++) {
+    for (let column = 0; column < bytesPerLine; column++) {
       const position = offset + column;
-      if (column === 8) hex += " ";
+      if (column === 8) hex += " "; // two groups of 8 on a full line
       if (position < shown) {
         const byte = bytes[position] as number;
         hex += `${HEX[byte >> 4]}${HEX[byte & 0x0f]} `;

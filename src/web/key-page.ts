@@ -108,6 +108,9 @@ export function parseKeyPageQuery(url: string): KeyPageQuery {
         : (keyParameter(parameters, "prefix") ?? new Uint8Array(0)),
     limit: integerParameter(parameters, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
   };
+  if (query.prefix.length > MAX_CURSOR_BYTES) {
+    throw badRequest(`the search is longer than ${MAX_CURSOR_BYTES} bytes`);
+  }
   if (after !== undefined && after.length > 0) query.after = after;
   if (before !== undefined && before.length > 0) query.before = before;
   if (query.after !== undefined && query.before !== undefined) {

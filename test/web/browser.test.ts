@@ -576,6 +576,17 @@ describe("The monitor page in Chromium", () => {
       await page.mouse.move(0, 0);
       await page.screenshot({ path: PHONE_SCREENSHOT_PATH, animations: "disabled" });
       expect(existsSync(PHONE_SCREENSHOT_PATH)).toBe(true);
+
+      // A hex dump keeps its ASCII column in view: 8 bytes a line, no sideways scrolling.
+      await openMonitor("/?key=big:binary");
+      const dump = row("big:binary").locator("pre.value");
+      await dump.waitFor();
+      expect(((await dump.textContent()) ?? "").split("\n")[0]).toBe(
+        "00000000  07 26 45 64 83 a2 c1 e0  |.&Ed....|",
+      );
+      expect(await dump.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(
+        true,
+      );
     } finally {
       await page.setViewportSize({ width: 1200, height: 900 });
     }

@@ -109,6 +109,16 @@ describe("hexDump", () => {
     );
   });
 
+  test("Should print 8 bytes a line for a narrow screen", () => {
+    const bytes = Uint8Array.from({ length: 10 }, (_, index) => 0x41 + index);
+    expect(hexDump(bytes, 100, 10, 8)).toBe(
+      [
+        "00000000  41 42 43 44 45 46 47 48  |ABCDEFGH|",
+        "00000008  49 4a                    |IJ|",
+      ].join("\n"),
+    );
+  });
+
   test("Should print unprintable bytes as dots", () => {
     expect(hexDump(Uint8Array.of(0x00, 0x7f, 0xff, 0x41))).toContain("|...A|");
   });
