@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page, Response as PageResponse } from "playwright-core";
 import { RawClient } from "../support/raw-client.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
 import { type LaunchedChromium, launchChromium } from "./chromium.ts";
@@ -589,6 +589,28 @@ describe("The monitor page in Chromium", () => {
       );
     } finally {
       await page.setViewportSize({ width: 1200, height: 900 });
+    }
+  });
+
+  test("Should load compressed, with the fingerprinted assets cached for a year", async () => {
+    const responses = new Map<string, Record<string, string>>();
+    const record = (response: PageResponse) => {
+      responses.set(new URL(response.url()).pathname, response.headers());
+    };
+    page.on("response", record);
+    try {
+      await openMonitor();
+    } finally {
+      page.off("response", record);
+    }
+    expect(responses.get("/")?.["content-encoding"]).toBe("gzip");
+    const assets = [...responses.keys()].filter((path) => path.startsWith("/assets/"));
+    expect(assets.map((path) => path.replace(/\.[0-9a-z]+\./, ".*."))).toEqual(
+      expect.arrayContaining(["/assets/monitor.*.css", "/assets/monitor.*.js"]),
+    );
+    for (const path of assets) {
+      expect(responses.get(path)?.["content-encoding"]).toBe("br");
+      expect(responses.get(path)?.["cache-control"]).toBe("public, max-age=31536000, immutable");
     }
   });
 
