@@ -7,6 +7,7 @@ import type {
   KeyPageJson,
   StatsJson,
 } from "../../client/shared/api-types.ts";
+import { rowId } from "../../src/web/views/key-list.tsx";
 import { bytes, createTestApp, HTTP_PORT, OWN_HOST, type TestApp } from "./support.ts";
 
 let current: TestApp | undefined;
@@ -44,14 +45,16 @@ describe("GET /", () => {
   });
 
   test("Should render each key as a collapsed toggle button, named by the key, that controls its panel", async () => {
+    // (Ids come from a hash of the key: short, and unique on a page.)
     const web = setup();
     web.set("k", "v");
     const html = await (await web.get("/")).text();
+    const id = rowId("k");
     expect(html).toContain(
-      '<button type="button" class="key-toggle" aria-expanded="false" aria-controls="item-k" aria-labelledby="label-k">',
+      `<button type="button" class="key-toggle" aria-expanded="false" aria-controls="item-${id}" aria-labelledby="label-${id}">`,
     );
-    expect(html).toContain('<span class="key-label" id="label-k">k</span>');
-    expect(html).toContain('<div class="item-panel" id="item-k" hidden=""></div>');
+    expect(html).toContain(`<span class="key-label" id="label-${id}">k</span>`);
+    expect(html).toContain(`<div class="item-panel" id="item-${id}" hidden=""></div>`);
   });
 
   test("Should show the stats header from the counters", async () => {

@@ -70,9 +70,19 @@ export function listSummary(props: KeyListProps): string {
 }
 
 /** One key: a disclosure toggle, the key as selectable text, its size and a copy button. */
+/**
+ * A row's element ids, from a hash of its key: unique on a page (rows
+ * merged in later never clash with kept ones) and short even for a key of
+ * 250 odd bytes, which percent-encoded would take 750 characters per id.
+ */
+export function rowId(encodedKey: string): string {
+  return Bun.hash(encodedKey).toString(36);
+}
+
 export function KeyRow(props: { summary: KeyJson }) {
   const { key, size, cas } = props.summary;
   const label = keyLabel(decodeKey(key));
+  const id = rowId(key);
   return (
     <li class="key-row" data-key={key} data-cas={String(cas)}>
       <div class="key-head">
@@ -80,12 +90,12 @@ export function KeyRow(props: { summary: KeyJson }) {
           type="button"
           class="key-toggle"
           aria-expanded="false"
-          aria-controls={`item-${key}`}
-          aria-labelledby={`label-${key}`}
+          aria-controls={`item-${id}`}
+          aria-labelledby={`label-${id}`}
         >
           <span class="chevron" aria-hidden="true" />
         </button>
-        <span class="key-label" id={`label-${key}`}>
+        <span class="key-label" id={`label-${id}`}>
           {label}
         </span>
         <span class="key-size">{formatBytes(size)}</span>
@@ -93,10 +103,11 @@ export function KeyRow(props: { summary: KeyJson }) {
           type="button"
           class="copy-key"
           title="Copy the key"
-          aria-label={`Copy the key ${label}`}
+          aria-label="Copy the key"
+          aria-describedby={`label-${id}`}
         ></button>
       </div>
-      <div class="item-panel" id={`item-${key}`} hidden />
+      <div class="item-panel" id={`item-${id}`} hidden />
     </li>
   );
 }
