@@ -9,8 +9,8 @@
 import type { KeyJson, KeyPageJson } from "../../../client/shared/api-types.ts";
 import { formatBytes, formatCount } from "../../../client/shared/format.ts";
 import { decodeKey, keyLabel } from "../../../client/shared/key-codec.ts";
-import { pageHref } from "../../../client/shared/page-links.ts";
 import { COUNT_CAP, type KeyCounts } from "../key-counts.ts";
+import { pageHref } from "../page-links.ts";
 
 export interface KeyListProps {
   page: KeyPageJson;
