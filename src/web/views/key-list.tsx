@@ -22,6 +22,7 @@ export interface KeyListProps {
 export function KeyList(props: KeyListProps) {
   const { page } = props;
   const prefixLabel = keyLabel(decodeKey(page.prefix));
+  const ids = renderPrefix();
   return (
     <div class="key-list-view" data-prefix={page.prefix} data-query={props.query}>
       <div class="list-head">
@@ -42,8 +43,8 @@ export function KeyList(props: KeyListProps) {
         </p>
       ) : (
         <ul class="key-list">
-          {page.keys.map((key) => (
-            <KeyRow summary={key} />
+          {page.keys.map((key, index) => (
+            <KeyRow summary={key} id={`${ids}-${index}`} />
           ))}
         </ul>
       )}
@@ -70,19 +71,23 @@ export function listSummary(props: KeyListProps): string {
 }
 
 /** One key: a disclosure toggle, the key as selectable text, its size and a copy button. */
+let renders = 0;
+
 /**
- * A row's element ids, from a hash of its key: unique on a page (rows
- * merged in later never clash with kept ones) and short even for a key of
- * 250 odd bytes, which percent-encoded would take 750 characters per id.
+ * A prefix for the row ids of one rendering of the list. Ids are short
+ * (a key of 250 odd bytes would take 750 characters per id) and sequential
+ * (they compress well), and unique on the page: rows merged in from a
+ * later rendering never clash with the rows kept from an earlier one.
  */
-export function rowId(encodedKey: string): string {
-  return Bun.hash(encodedKey).toString(36);
+function renderPrefix(): string {
+  renders = (renders + 1) % Number.MAX_SAFE_INTEGER;
+  return `r${renders.toString(36)}`;
 }
 
-export function KeyRow(props: { summary: KeyJson }) {
+export function KeyRow(props: { summary: KeyJson; id: string }) {
   const { key, size, cas } = props.summary;
   const label = keyLabel(decodeKey(key));
-  const id = rowId(key);
+  const { id } = props;
   return (
     <li class="key-row" data-key={key} data-cas={String(cas)}>
       <div class="key-head">
