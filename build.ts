@@ -8,7 +8,9 @@
  *     or package.json from the folder it is started in.
  *   bun build.ts --assets-json
  *     prints the island and stylesheet as JSON: the server, run from
- *     source, builds them this way in a child process (client-assets.ts).
+ *     source, builds them this way in a child process (client-assets.ts
+ *     imports BUILD_SCRIPT from here; Babel is loaded only when a build
+ *     runs, so that import costs the server nothing).
  *
  * Bun's bundler compiles JSX the React way; Solid needs its own JSX
  * compiler, so a small plugin runs Babel with babel-preset-solid on
@@ -18,18 +20,23 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { transformAsync } from "@babel/core";
-import typescriptPreset from "@babel/preset-typescript";
-import solidPreset from "babel-preset-solid";
 import type { BunPlugin } from "bun";
 import type { ClientAssets } from "./src/web/client-assets.ts";
+
+/** This script, for the server to run it when it needs the assets from source. */
+export const BUILD_SCRIPT = import.meta.path;
 
 const ROOT = import.meta.dir;
 const CLIENT_DIRECTORY = join(ROOT, "client");
 
 export const solidJsxPlugin: BunPlugin = {
   name: "solid-jsx",
-  setup(build) {
+  async setup(build) {
+    const [{ transformAsync }, typescriptPreset, solidPreset] = await Promise.all([
+      import("@babel/core"),
+      import("@babel/preset-typescript").then((module) => module.default),
+      import("babel-preset-solid").then((module) => module.default),
+    ]);
     build.onLoad({ filter: /[\\/]client[\\/].*\.tsx$/ }, async ({ path }) => {
       const source = await Bun.file(path).text();
       const result = await transformAsync(source, {
@@ -73,13 +80,21 @@ async function bundleOne(entrypoint: string, plugins: BunPlugin[]): Promise<stri
   return await output.text();
 }
 
-/** Swaps embedded-assets.ts, while compiling, for the built assets as string constants. */
+/**
+ * While compiling: swaps embedded-assets.ts for the built assets as string
+ * constants, and this build script for a stub (the binary never builds).
+ */
 function embedAssets(assets: ClientAssets): BunPlugin {
   return {
     name: "embed-monitor-assets",
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/]web[\\/]embedded-assets\.ts$/ }, () => ({
         contents: `export const EMBEDDED_ASSETS = ${JSON.stringify(assets)};`,
+        loader: "js",
+      }));
+      const thisScript = new RegExp(`^${BUILD_SCRIPT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+      build.onLoad({ filter: thisScript }, () => ({
+        contents: `export const BUILD_SCRIPT = "";`,
         loader: "js",
       }));
     },

@@ -7,9 +7,9 @@
  * (/assets/monitor.3kx9f.js), so browsers may keep it for a year without
  * asking again, and compressed once, when loaded, with brotli and gzip.
  */
-import { join } from "node:path";
 import { brotliCompressSync, constants as zlib } from "node:zlib";
 import type { Context } from "hono";
+import { BUILD_SCRIPT } from "../../build.ts";
 import { EMBEDDED_ASSETS } from "./embedded-assets.ts";
 
 export interface ClientAssets {
@@ -58,8 +58,7 @@ async function resolveAssets(): Promise<ClientAssets> {
  * its life.
  */
 async function buildInChildProcess(): Promise<ClientAssets> {
-  const buildScript = join(import.meta.dir, "..", "..", "build.ts");
-  const child = Bun.spawn([process.execPath, buildScript, "--assets-json"], {
+  const child = Bun.spawn([process.execPath, BUILD_SCRIPT, "--assets-json"], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
