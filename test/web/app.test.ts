@@ -789,6 +789,21 @@ describe("Writes", () => {
     ).toBe(200);
   });
 
+  test("Should refuse a rebound page's write, whose Host and Origin agree on a foreign name", async () => {
+    const web = setup({ writes: true });
+    const foreign = `attacker.example:${HTTP_PORT}`;
+    const response = await web.post(
+      "/api/flush",
+      {},
+      { host: foreign, origin: `http://${foreign}`, "sec-fetch-site": "same-origin" },
+    );
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as ErrorJson).error).toBe("forbidden_host");
+    web.set("kept", "v");
+    expect((await web.post("/api/delete", { key: "kept" }, { host: foreign })).status).toBe(403);
+    expect(web.store.itemCount).toBe(1);
+  });
+
   test("Should offer the write tools on the page only when writes are on", async () => {
     const off = setup();
     expect(await (await off.get("/")).text()).not.toContain("set-form");
