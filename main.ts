@@ -58,7 +58,14 @@ function main(): void {
     fail(listenError(error, "memcached", config.port), 1);
   }
 
-  const web = createWebApp({ store, stats, host: config.host, port: config.httpPort });
+  const web = createWebApp({
+    store,
+    stats,
+    host: config.host,
+    port: config.httpPort,
+    writes: config.monitorWrites,
+    maxItemSize: config.maxItemSize,
+  });
   let http: ReturnType<typeof Bun.serve>;
   try {
     http = Bun.serve({ hostname: config.host, port: config.httpPort, fetch: web.fetch });

@@ -27,6 +27,8 @@ export interface Config {
   sync: SyncMode;
   /** Seconds of silence after which a connection is closed; 0 disables. */
   idleTimeout: number;
+  /** Lets the monitor page set, delete and flush keys (off by default: the page is read-only). */
+  monitorWrites: boolean;
 }
 
 export type CommandLine = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -49,6 +51,8 @@ Options:
                         every commit to survive power loss (default normal)
   --idle-timeout <s>    close memcached connections silent for s seconds
                         (default 0: never)
+  --monitor-writes      let the monitor page set, delete and flush keys
+                        (default: the page is read-only)
   --version             print the version and exit
   -h, --help            print this help and exit`;
 
@@ -60,6 +64,7 @@ const DEFAULTS = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  monitorWrites: false,
 } as const satisfies Omit<Config, "databasePath">;
 
 /** memcached refuses items above 1 GiB whatever its -I says; so do we. */
@@ -90,6 +95,10 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     const arg = args[index] as string;
     if (arg === "-h" || arg === "--help") return { kind: "help" };
     if (arg === "--version") return { kind: "version" };
+    if (arg === "--monitor-writes") {
+      config.monitorWrites = true;
+      continue;
+    }
     if (arg.startsWith("-") && arg !== "-") {
       const [flag, inlineValue] = splitFlag(arg);
       if (!VALUE_FLAGS.has(flag)) throw new ConfigError(`unknown option ${flag}`);

@@ -16,6 +16,7 @@ const DEFAULTS: Config = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  monitorWrites: false,
 };
 
 /** The config for `args` followed by the database path. */
@@ -62,6 +63,11 @@ describe("parseCommandLine", () => {
     });
   }
 
+  test("Should turn the monitor's writes on with --monitor-writes, and only then", () => {
+    expect(configOf("--monitor-writes")).toEqual({ ...DEFAULTS, monitorWrites: true });
+    expect(configOf().monitorWrites).toBe(false);
+  });
+
   test("Should read every flag at once, before and after the path", () => {
     const result = parseCommandLine([
       "--port=1",
@@ -75,6 +81,7 @@ describe("parseCommandLine", () => {
       "--sync",
       "full",
       "--idle-timeout=5",
+      "--monitor-writes",
     ]);
     expect(result).toEqual({
       kind: "run",
@@ -87,6 +94,7 @@ describe("parseCommandLine", () => {
         maxItemSize: 4096,
         sync: "full",
         idleTimeout: 5,
+        monitorWrites: true,
       },
     });
   });
@@ -224,6 +232,7 @@ describe("USAGE and VERSION", () => {
       "--max-item-size",
       "--sync",
       "--idle-timeout",
+      "--monitor-writes",
       "--version",
       "-h, --help",
     ]) {

@@ -135,6 +135,31 @@ export class Store {
     return statement.all(lower, prefixEnd, query.limit) as KeySummary[];
   }
 
+  /**
+   * How many keys start with `prefix` (and sort before `before`, when given),
+   * counting no further than `cap`: an index range read of at most `cap`
+   * entries, so the monitor can say "of 1,200" cheaply, or "of more than
+   * 10,000" at a million keys.
+   */
+  countKeys(query: { prefix?: Uint8Array; before?: Uint8Array }, cap: number): number {
+    const prefix = query.prefix ?? new Uint8Array(0);
+    let upper = prefixUpperBound(prefix);
+    if (query.before !== undefined && (upper === null || compareBytes(query.before, upper) < 0)) {
+      upper = query.before;
+    }
+    const row =
+      upper === null
+        ? this.db
+            .query("SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE key >= ? LIMIT ?)")
+            .get(prefix, cap)
+        : this.db
+            .query(
+              "SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE key >= ? AND key < ? LIMIT ?)",
+            )
+            .get(prefix, upper, cap);
+    return (row as { n: number }).n;
+  }
+
   // ---- writes (each joins the current batch) ----
 
   /** Stores unconditionally; returns the new cas. */

@@ -5,7 +5,7 @@
  * port is busy. The memcached port must stay responsive throughout.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { encodeKey } from "../../src/web/key-codec.ts";
+import { encodeKey } from "../../client/shared/key-codec.ts";
 import { concatBytes } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
