@@ -18,6 +18,7 @@ import { dirname, resolve } from "node:path";
 import type { SyncMode } from "../config.ts";
 import { compareBytes, ItemCounters } from "./item-counters.ts";
 import { LOCK_FILE_SUFFIX, LockFile } from "./lock-file.ts";
+import { keyName, MemoryTier } from "./memory-tier.ts";
 import { migrate } from "./schema.ts";
 
 export interface Item {
@@ -64,6 +65,21 @@ export type DurableCallback = (error: Error | undefined) => void;
 
 export interface StoreOptions {
   sync: SyncMode;
+  /** The memory tier's byte budget (default 64 MiB); 0 turns it off. */
+  memoryBytes?: number;
+}
+
+/** memcached's default -m. */
+export const DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/** What the memory tier reports to `stats`. */
+export interface MemoryTierStats {
+  limitBytes: number;
+  bytes: number;
+  items: number;
+  hits: number;
+  misses: number;
+  evictions: number;
 }
 
 /** A file that exists but is not a database we may use: the message names why. */
@@ -76,6 +92,12 @@ interface Batch {
   changes: Change[];
   /** Set when SQLite rolled the transaction back under us (disk full, I/O error). */
   failure: Error | undefined;
+  /**
+   * The memory tier's part: each key written in the batch, with its new item
+   * (null once deleted). The tier dropped these keys when they were written
+   * and takes the items back only if the batch commits.
+   */
+  written: Map<string, Item | null>;
 }
 
 interface CounterRow {
@@ -110,6 +132,7 @@ export class Store {
   private savedCasLimit: number;
   private countersSavedAtMs = 0;
   private readonly counters: ItemCounters;
+  private readonly tier: MemoryTier;
   private rebuildTimer: ReturnType<typeof setTimeout> | undefined;
   private batch: Batch | undefined;
   /** True while the turn's read transaction is open (never while a batch is). */
@@ -123,6 +146,7 @@ export class Store {
     this.path = path;
     ({ db: this.db, lock: this.lock } = openDatabase(path, options));
     this.statements = prepareStatements(this.db);
+    this.tier = new MemoryTier(options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
     const saved = this.statements.counters.get() as CounterRow;
     this.lastCas = saved.last_cas;
     this.casLimit = saved.last_cas;
@@ -140,11 +164,23 @@ export class Store {
   // ---- reads ----
 
   get(key: Uint8Array): Item | null {
+    const name = keyName(key);
+    const held = this.tier.lookup(name);
+    return held !== undefined ? held : this.readThrough(key, name);
+  }
+
+  /** A read past the tier: SQLite's row, which the tier keeps if it is committed state. */
+  private readThrough(key: Uint8Array, name: string): Item | null {
     this.beginRead();
-    return this.statements.get.get(key) as Item | null;
+    const item = this.statements.get.get(key) as Item | null;
+    if (item !== null && this.isCommitted(name)) {
+      this.tier.remember(name, item.value, item.flags, item.cas);
+    }
+    return item;
   }
 
   has(key: Uint8Array): boolean {
+    if (this.tier.peek(keyName(key)) !== undefined) return true;
     this.beginRead();
     return this.statements.exists.get(key) !== null;
   }
@@ -191,10 +227,12 @@ export class Store {
     this.beginWrite();
     const cas = this.nextCas();
     const modifiedMs = Date.now();
-    const old = this.statements.sizeOf.get(key) as { size: number } | null;
+    const name = keyName(key);
+    const oldSize = this.sizeOf(key, name);
     this.statements.upsert.run(key, value, flags, cas, modifiedMs);
-    if (old === null) this.counters.change(key, 1, key.length + value.length);
-    else this.counters.change(key, 0, value.length - old.size);
+    if (oldSize === undefined) this.counters.change(key, 1, key.length + value.length);
+    else this.counters.change(key, 0, value.length - oldSize);
+    this.noteWritten(name, value, flags, cas);
     this.recordSet(key, value.length, flags, cas, modifiedMs);
     return cas;
   }
@@ -202,12 +240,15 @@ export class Store {
   /** Stores only if the key is absent; returns the new cas, or 0 when not stored. */
   add(key: Uint8Array, value: Uint8Array, flags: number): number {
     this.beginWrite();
+    const name = keyName(key);
+    if (this.tier.peek(name) !== undefined) return 0;
     const cas = this.nextCas();
     const modifiedMs = Date.now();
     if (this.statements.insertIfAbsent.run(key, value, flags, cas, modifiedMs).changes === 0) {
       return 0;
     }
     this.counters.change(key, 1, key.length + value.length);
+    this.noteWritten(name, value, flags, cas);
     this.recordSet(key, value.length, flags, cas, modifiedMs);
     return cas;
   }
@@ -215,9 +256,9 @@ export class Store {
   /** Stores only if the key is present; returns the new cas, or 0 when not stored. */
   replace(key: Uint8Array, value: Uint8Array, flags: number): number {
     this.beginWrite();
-    const old = this.statements.sizeOf.get(key) as { size: number } | null;
-    if (old === null) return 0;
-    return this.updateExisting(key, value, flags, old.size);
+    const oldSize = this.sizeOf(key, keyName(key));
+    if (oldSize === undefined) return 0;
+    return this.updateExisting(key, value, flags, oldSize);
   }
 
   /**
@@ -232,7 +273,7 @@ export class Store {
     maxLength = Number.POSITIVE_INFINITY,
   ): boolean {
     this.beginWrite();
-    const current = this.get(key);
+    const current = this.current(key);
     if (current === null || current.value.length + data.length > maxLength) return false;
     const joined =
       position === "append" ? concatBytes(current.value, data) : concatBytes(data, current.value);
@@ -247,7 +288,7 @@ export class Store {
     expectedCas: bigint,
   ): CasResult {
     this.beginWrite();
-    const current = this.get(key);
+    const current = this.current(key);
     if (current === null) return "not_found";
     if (BigInt(current.cas) !== expectedCas) return "exists";
     this.updateExisting(key, value, flags, current.value.length);
@@ -259,6 +300,7 @@ export class Store {
     const old = this.statements.delete.get(key) as { size: number } | null;
     if (old === null) return false;
     this.counters.change(key, -1, -(key.length + old.size));
+    this.noteWritten(keyName(key), null, 0, 0);
     this.recordChange({ type: "delete", key: Uint8Array.from(key) });
     return true;
   }
@@ -270,7 +312,7 @@ export class Store {
    */
   applyDelta(key: Uint8Array, delta: bigint, direction: "incr" | "decr"): DeltaResult {
     this.beginWrite();
-    const current = this.get(key);
+    const current = this.current(key);
     if (current === null) return "not_found";
     const number = parseStoredNumber(current.value);
     if (number === undefined) return "non_numeric";
@@ -287,6 +329,9 @@ export class Store {
     this.beginWrite();
     this.statements.deleteAll.run();
     this.counters.clear();
+    // Nothing written before in the batch may come back on commit.
+    this.tier.clear();
+    (this.batch as Batch).written.clear();
     this.recordChange({ type: "flush" });
   }
 
@@ -338,6 +383,9 @@ export class Store {
     if (failure === undefined) {
       this.commitCount++;
       this.counters.batchCommitted();
+      for (const [name, item] of batch.written) {
+        if (item !== null) this.tier.remember(name, item.value, item.flags, item.cas);
+      }
       this.savedCasLimit = this.casLimit;
     } else {
       this.commitFailureCount++;
@@ -365,6 +413,18 @@ export class Store {
   /** Keys plus values; approximate for a while after an unclean stop (see ItemCounters). */
   get itemBytes(): number {
     return this.counters.bytes;
+  }
+
+  memoryTierStats(): MemoryTierStats {
+    const tier = this.tier;
+    return {
+      limitBytes: tier.limitBytes,
+      bytes: tier.bytes,
+      items: tier.size,
+      hits: tier.hits,
+      misses: tier.misses,
+      evictions: tier.evictions,
+    };
   }
 
   /** Size of the database in bytes (its pages; the write-ahead log is not counted). */
@@ -418,7 +478,7 @@ export class Store {
       return;
     }
     this.statements.beginWrite.run();
-    this.batch = { waiters: [], changes: [], failure: undefined };
+    this.batch = { waiters: [], changes: [], failure: undefined, written: new Map() };
     setImmediate(this.commitScheduled);
   }
 
@@ -426,6 +486,40 @@ export class Store {
     const cas = ++this.lastCas;
     if (cas > this.casLimit) this.casLimit = cas + CAS_BLOCK - 1;
     return cas;
+  }
+
+  /** The item a read-modify-write starts from, not counted as a get. */
+  private current(key: Uint8Array): Item | null {
+    const name = keyName(key);
+    return this.tier.peek(name) ?? this.readThrough(key, name);
+  }
+
+  /** A key's value length before this write: from the tier if held, else from SQLite. */
+  private sizeOf(key: Uint8Array, name: string): number | undefined {
+    const held = this.tier.peek(name);
+    if (held !== undefined) return held.value.length;
+    const row = this.statements.sizeOf.get(key) as { size: number } | null;
+    return row === null ? undefined : row.size;
+  }
+
+  /**
+   * A write to `name` joined the batch: the tier forgets the key now (reads
+   * of this turn go to SQLite, which sees the batch) and holds the new item
+   * once the batch commits. The value is copied: the caller's bytes usually
+   * sit in a connection's input buffer.
+   */
+  private noteWritten(name: string, value: Uint8Array | null, flags: number, cas: number): void {
+    this.tier.forget(name);
+    const item =
+      value === null || !this.tier.accepts(name, value.length)
+        ? null
+        : { value: value.slice(), flags, cas };
+    (this.batch as Batch).written.set(name, item);
+  }
+
+  /** True when SQLite's row for `name` is committed state (no write in the open batch). */
+  private isCommitted(name: string): boolean {
+    return this.batch === undefined || !this.batch.written.has(name);
   }
 
   private countersDue(): boolean {
@@ -486,6 +580,7 @@ export class Store {
     const modifiedMs = Date.now();
     if (this.statements.update.run(value, flags, cas, modifiedMs, key).changes === 0) return 0;
     this.counters.change(key, 0, value.length - oldLength);
+    this.noteWritten(keyName(key), value, flags, cas);
     this.recordSet(key, value.length, flags, cas, modifiedMs);
     return cas;
   }
