@@ -122,6 +122,8 @@ interface CounterRow {
 const CAS_BLOCK = 10_000;
 /** The count and bytes are saved with a commit at most this often (and at a clean stop). */
 const COUNTER_SAVE_INTERVAL_MS = 1000;
+/** Keys per SQLite statement in getMany: one prepared statement per count up to it. */
+const MULTIGET_BATCH = 32;
 /** A log frame: a 4 KiB page and its 24-byte header. */
 const WAL_FRAME_BYTES = 4096 + 24;
 /** At a clean stop, how long to wait for a running worker checkpoint before emptying the log. */
@@ -145,6 +147,8 @@ export class Store {
   private readonly counters: ItemCounters;
   private readonly tier: MemoryTier;
   private readonly checkpointer: Checkpointer;
+  /** `SELECT … WHERE key IN (?, …)` for each number of keys, prepared when first needed. */
+  private readonly multigetStatements: Statement[] = [];
   private rebuildTimer: ReturnType<typeof setTimeout> | undefined;
   private batch: Batch | undefined;
   /** True while the turn's read transaction is open (never while a batch is). */
@@ -183,6 +187,41 @@ export class Store {
     const name = keyName(key);
     const held = this.tier.lookup(name);
     return held !== undefined ? held : this.readThrough(key, name);
+  }
+
+  /**
+   * Several gets at once, in order (null for a missing key): the tier first,
+   * then one SQLite statement per MULTIGET_BATCH keys it did not hold,
+   * instead of one per key.
+   */
+  getMany(keys: readonly Uint8Array[]): (Item | null)[] {
+    const items: (Item | null)[] = new Array(keys.length).fill(null);
+    const missing: number[] = [];
+    const names: string[] = new Array(keys.length);
+    for (let index = 0; index < keys.length; index++) {
+      const name = keyName(keys[index] as Uint8Array);
+      names[index] = name;
+      const held = this.tier.lookup(name);
+      if (held === undefined) missing.push(index);
+      else items[index] = held;
+    }
+    if (missing.length === 0) return items;
+    this.beginRead();
+    for (let start = 0; start < missing.length; start += MULTIGET_BATCH) {
+      const batch = missing.slice(start, start + MULTIGET_BATCH);
+      const rows = this.multigetStatement(batch.length).all(
+        ...batch.map((index) => keys[index] as Uint8Array),
+      ) as (Item & { key: Uint8Array })[];
+      const found = new Map<string, Item>();
+      for (const row of rows) {
+        const name = keyName(row.key);
+        const item = { value: row.value, flags: row.flags, cas: row.cas };
+        found.set(name, item);
+        if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
+      }
+      for (const index of batch) items[index] = found.get(names[index] as string) ?? null;
+    }
+    return items;
   }
 
   /** A read past the tier: SQLite's row, which the tier keeps if it is committed state. */
@@ -510,6 +549,18 @@ export class Store {
     const cas = ++this.lastCas;
     if (cas > this.casLimit) this.casLimit = cas + CAS_BLOCK - 1;
     return cas;
+  }
+
+  private multigetStatement(count: number): Statement {
+    let statement = this.multigetStatements[count];
+    if (statement === undefined) {
+      const placeholders = new Array(count).fill("?").join(", ");
+      statement = this.db.prepare(
+        `SELECT key, value, flags, cas FROM items WHERE key IN (${placeholders})`,
+      );
+      this.multigetStatements[count] = statement;
+    }
+    return statement;
   }
 
   /** The item a read-modify-write starts from, not counted as a get. */
