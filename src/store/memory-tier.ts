@@ -40,13 +40,15 @@ const MAX_ITEM_SHARE = 8;
 /** Entries appended within this share of the budget's latest bytes are not promoted on a hit. */
 const PROMOTION_AGE_SHARE = 0.5;
 
-interface TierEntry {
+/**
+ * An entry is the Item a hit returns (no object is made per hit): its
+ * value is a view of the arena, made once when the entry is appended.
+ */
+interface TierEntry extends Item {
   readonly name: string;
   /** Where the value sits in the arena, and its length. */
   offset: number;
   readonly length: number;
-  readonly flags: number;
-  readonly cas: number;
   /** Bytes charged against the budget. */
   readonly charge: number;
   /** The log position (total charge appended before it): its age. */
@@ -111,13 +113,12 @@ export class MemoryTier {
     if (this.appended - entry.position > this.limitBytes * PROMOTION_AGE_SHARE) {
       entry = this.promote(entry);
     }
-    return this.itemOf(entry);
+    return entry;
   }
 
   /** The item if held, without counting or moving it (writes use it). */
   peek(name: string): Item | undefined {
-    const entry = this.entries.get(name);
-    return entry === undefined ? undefined : this.itemOf(entry);
+    return this.entries.get(name);
   }
 
   /** The value length if held. */
@@ -159,15 +160,6 @@ export class MemoryTier {
     return name.length + valueLength + ENTRY_OVERHEAD_BYTES;
   }
 
-  private itemOf(entry: TierEntry): Item {
-    const arena = this.arena as Uint8Array;
-    return {
-      value: arena.subarray(entry.offset, entry.offset + entry.length),
-      flags: entry.flags,
-      cas: entry.cas,
-    };
-  }
-
   /** Moves an entry found in the older half of the log to the head. */
   private promote(entry: TierEntry): TierEntry {
     this.forget(entry.name);
@@ -185,6 +177,7 @@ export class MemoryTier {
     const offset = this.makeRoom(length, charge);
     const entry: TierEntry = {
       name,
+      value: this.arena.subarray(offset, offset + length),
       offset,
       length,
       flags,

@@ -225,8 +225,11 @@ export class Store {
       const held = this.tier.lookup(name);
       if (held === undefined) missing.push(index);
       else if (keys.length === 1) items[index] = held;
-      // The next lookup or fill may reuse the arena under this view: copy it.
-      else items[index] = { value: held.value.slice(), flags: held.flags, cas: held.cas };
+      else {
+        // The next lookup or fill may reuse the arena under this view: copy it.
+        items[index] = { value: held.value.slice(), flags: held.flags, cas: held.cas };
+        this.memoryPressure.noteAllocated(held.value.length);
+      }
     }
     if (missing.length === 0) return items;
     this.beginRead();
@@ -239,6 +242,7 @@ export class Store {
       for (const row of rows) {
         const name = keyName(row.key);
         const item = { value: row.value, flags: row.flags, cas: row.cas };
+        this.memoryPressure.noteAllocated(item.value.length);
         found.set(name, item);
         if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
       }
@@ -251,9 +255,9 @@ export class Store {
   private readThrough(key: Uint8Array, name: string): Item | null {
     this.beginRead();
     const item = this.statements.get.get(key) as Item | null;
-    if (item !== null && this.isCommitted(name)) {
-      this.tier.remember(name, item.value, item.flags, item.cas);
-    }
+    if (item === null) return null;
+    this.memoryPressure.noteAllocated(item.value.length);
+    if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
     return item;
   }
 
