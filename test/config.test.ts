@@ -17,6 +17,7 @@ const DEFAULTS: Config = {
   sync: "normal",
   idleTimeout: 0,
   monitorWrites: false,
+  memory: 64 * 1024 * 1024,
 };
 
 /** The config for `args` followed by the database path. */
@@ -52,6 +53,7 @@ describe("parseCommandLine", () => {
     [["--sync", "full"], { sync: "full" }],
     [["--sync", "normal"], { sync: "normal" }],
     [["--idle-timeout", "30"], { idleTimeout: 30 }],
+    [["--memory", "256m"], { memory: 256 * 1024 * 1024 }],
   ];
   for (const [args, expected] of flags) {
     test(`Should read ${args.join(" ")}`, () => {
@@ -82,6 +84,8 @@ describe("parseCommandLine", () => {
       "full",
       "--idle-timeout=5",
       "--monitor-writes",
+      "--memory",
+      "6m",
     ]);
     expect(result).toEqual({
       kind: "run",
@@ -95,6 +99,7 @@ describe("parseCommandLine", () => {
         sync: "full",
         idleTimeout: 5,
         monitorWrites: true,
+        memory: 6 * 1024 * 1024,
       },
     });
   });
@@ -118,6 +123,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--idle-timeout", "31536000").idleTimeout).toBe(31_536_000);
     expect(configOf("--max-item-size", "1").maxItemSize).toBe(1);
     expect(configOf("--max-item-size", "1g").maxItemSize).toBe(1024 ** 3);
+    expect(configOf("--memory", "0").memory).toBe(0);
+    expect(configOf("--memory", "1024g").memory).toBe(1024 ** 4);
   });
 
   test("Should read k, m and g size suffixes in either case", () => {
@@ -127,6 +134,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--max-item-size=2M").maxItemSize).toBe(2 * 1024 * 1024);
     expect(configOf("--max-item-size", "1G").maxItemSize).toBe(1024 ** 3);
     expect(configOf("--max-item-size", "0001k").maxItemSize).toBe(1024);
+    expect(configOf("--memory", "100k").memory).toBe(100 * 1024);
+    expect(configOf("--memory=2G").memory).toBe(2 * 1024 ** 3);
   });
 
   const invalid: [string[], string][] = [
@@ -157,6 +166,10 @@ describe("parseCommandLine", () => {
     [["--max-item-size", "m"], "--max-item-size must be a size such as 512k or 1m, not m"],
     [["--max-item-size", "-1"], "--max-item-size must be a size such as 512k or 1m, not -1"],
     [["--max-item-size", "1kb"], "--max-item-size must be a size such as 512k or 1m, not 1kb"],
+    [["--memory", "1025g"], "--memory must be between 0 and 1024g, not 1025g"],
+    [["--memory", "64mb"], "--memory must be a size such as 512k or 1m, not 64mb"],
+    [["--memory", "-1"], "--memory must be a size such as 512k or 1m, not -1"],
+    [["--memory", ""], "--memory must be a size such as 512k or 1m, not "],
     [["--sync", "fast"], "--sync must be one of normal, full, not fast"],
     [["--sync", "FULL"], "--sync must be one of normal, full, not FULL"],
     [["--sync="], "--sync must be one of normal, full, not "],
@@ -233,6 +246,7 @@ describe("USAGE and VERSION", () => {
       "--sync",
       "--idle-timeout",
       "--monitor-writes",
+      "--memory",
       "--version",
       "-h, --help",
     ]) {

@@ -12,7 +12,7 @@ import type { Store } from "../store/store.ts";
 /** The settings the protocols report (and the command core obeys). */
 export type Settings = Pick<
   Config,
-  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync"
+  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync" | "memory"
 >;
 
 export type StatValue = string | number | bigint;
@@ -25,6 +25,7 @@ function seconds(microseconds: number): string {
 export function generalStats(stats: Stats, store: Store, settings: Settings): StatEntry[] {
   const usage = process.resourceUsage();
   const counters = stats.counters;
+  const tier = store.memoryTierStats();
   return [
     ["pid", process.pid],
     ["uptime", stats.uptimeSeconds],
@@ -60,13 +61,14 @@ export function generalStats(stats: Stats, store: Store, settings: Settings): St
     ["store_no_memory", 0],
     ["bytes_read", counters.bytes_read],
     ["bytes_written", counters.bytes_written],
-    ["limit_maxbytes", 0],
+    ["limit_maxbytes", tier.limitBytes],
     ["accepting_conns", 1],
     ["threads", 1],
-    ["bytes", store.itemBytes],
+    // memcached's memory figures describe the memory tier; SQLite's are below.
+    ["bytes", tier.bytes],
     ["curr_items", store.itemCount],
     ["total_items", counters.total_items],
-    ["evictions", 0],
+    ["evictions", tier.evictions],
     ["reclaimed", 0],
     // litecached's own
     ["litecached_version", VERSION],
@@ -74,13 +76,17 @@ export function generalStats(stats: Stats, store: Store, settings: Settings): St
     ["commits", store.commitCount],
     ["commit_failures", store.commitFailureCount],
     ["database_bytes", store.fileSize],
+    ["item_bytes", store.itemBytes],
+    ["memory_tier_items", tier.items],
+    ["memory_tier_hits", tier.hits],
+    ["memory_tier_misses", tier.misses],
     ["sync_mode", settings.sync],
   ];
 }
 
 export function settingsStats(settings: Settings): StatEntry[] {
   return [
-    ["maxbytes", 0],
+    ["maxbytes", settings.memory],
     ["maxconns", settings.maxConnections],
     ["tcpport", settings.port],
     ["udpport", 0],
