@@ -24,6 +24,8 @@ export interface RunningServer {
 
 export interface ServerOptions {
   databasePath?: string;
+  /** The memcached port; a free one if not given (a restart reuses its port). */
+  port?: number;
   extraArgs?: string[];
   /** Run this command instead of `bun main.ts` (e.g. the compiled binary). */
   command?: string[];
@@ -37,7 +39,7 @@ export function temporaryDirectory(prefix = "litecached-test-"): string {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const databasePath = options.databasePath ?? join(temporaryDirectory(), "database.sqlite");
-  const port = freePort();
+  const port = options.port ?? freePort();
   const httpPort = freePort();
   const command = options.command ?? [process.execPath, join(REPOSITORY_ROOT, "main.ts")];
   const child = Bun.spawn(
