@@ -14,6 +14,12 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   // A Recommends of chromium that --no-install-recommends leaves out: without
   // any font the page's text would not render in the browser tests.
   "fonts-liberation": "/usr/share/fonts/truetype/liberation",
+  // The operations tests (test/ops): twemproxy, the sqlite3 shell for live
+  // backups, promtool for /metrics, systemd-analyze for the service unit.
+  nutcracker: "/usr/sbin/nutcracker",
+  sqlite3: "/usr/bin/sqlite3",
+  prometheus: "/usr/bin/promtool",
+  systemd: "/usr/bin/systemd-analyze",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)
