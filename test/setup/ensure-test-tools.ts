@@ -20,6 +20,8 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   sqlite3: "/usr/bin/sqlite3",
   prometheus: "/usr/bin/promtool",
   systemd: "/usr/bin/systemd-analyze",
+  // The npm memcached client runs `ping` before reconnecting to a failed server.
+  "iputils-ping": "/usr/bin/ping",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)
