@@ -3,6 +3,7 @@
  * and HTTP servers, and stop cleanly on SIGINT/SIGTERM.
  */
 import { ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
+import { runImportCommand } from "./src/ops/import-command.ts";
 import { TextCommands } from "./src/protocol/text/commands.ts";
 import { Stats } from "./src/stats.ts";
 import { DatabaseOpenError, Store } from "./src/store/store.ts";
@@ -22,6 +23,10 @@ function listenError(error: unknown, what: string, port: number): string {
 }
 
 function main(): void {
+  if (process.argv[2] === "import") {
+    void runImportCommand(process.argv.slice(3)).then((code) => process.exit(code));
+    return;
+  }
   let commandLine: ReturnType<typeof parseCommandLine>;
   try {
     commandLine = parseCommandLine(process.argv.slice(2));

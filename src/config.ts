@@ -36,6 +36,7 @@ export class ConfigError extends Error {
 }
 
 export const USAGE = `Usage: litecached [options] <database.sqlite>
+       litecached import <database.sqlite> --from <host:port>   (see import --help)
 
 A memcached-compatible server that keeps every item in SQLite.
 
