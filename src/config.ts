@@ -14,6 +14,8 @@ export const VERSION = "0.1.0";
  */
 export const MEMCACHED_PROTOCOL_VERSION = "1.6.18";
 
+import { LOG_FORMATS, type LogFormat } from "./log.ts";
+
 export const SYNC_MODES = ["normal", "full"] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 
@@ -27,6 +29,11 @@ export interface Config {
   sync: SyncMode;
   /** Seconds of silence after which a connection is closed; 0 disables. */
   idleTimeout: number;
+  /** Log only warnings and errors. */
+  quiet: boolean;
+  logFormat: LogFormat;
+  /** Group commits taking this many milliseconds or more are logged; 0 logs every one. */
+  slowCommitMs: number;
 }
 
 export type CommandLine = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -50,6 +57,10 @@ Options:
                         every commit to survive power loss (default normal)
   --idle-timeout <s>    close memcached connections silent for s seconds
                         (default 0: never)
+  --quiet               log only warnings and errors
+  --log-format text|json
+                        log lines as text or as JSON objects (default text)
+  --slow-commit-ms <n>  log commits that take n ms or more (default 100)
   --version             print the version and exit
   -h, --help            print this help and exit`;
 
@@ -61,6 +72,9 @@ const DEFAULTS = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  quiet: false,
+  logFormat: "text",
+  slowCommitMs: 100,
 } as const satisfies Omit<Config, "databasePath">;
 
 /** memcached refuses items above 1 GiB whatever its -I says; so do we. */
@@ -73,7 +87,9 @@ type ValueFlag =
   | "--max-conns"
   | "--max-item-size"
   | "--sync"
-  | "--idle-timeout";
+  | "--idle-timeout"
+  | "--log-format"
+  | "--slow-commit-ms";
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--port",
@@ -83,7 +99,12 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--max-item-size",
   "--sync",
   "--idle-timeout",
+  "--log-format",
+  "--slow-commit-ms",
 ]);
+
+/** Commits are logged from this long on at most (a minute): a larger threshold is a typo. */
+const MAX_SLOW_COMMIT_MS = 60_000;
 
 export function parseCommandLine(args: readonly string[]): CommandLine {
   const config: Omit<Config, "databasePath"> & { databasePath?: string } = { ...DEFAULTS };
@@ -91,6 +112,10 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     const arg = args[index] as string;
     if (arg === "-h" || arg === "--help") return { kind: "help" };
     if (arg === "--version") return { kind: "version" };
+    if (arg === "--quiet") {
+      config.quiet = true;
+      continue;
+    }
     if (arg.startsWith("-") && arg !== "-") {
       const [flag, inlineValue] = splitFlag(arg);
       if (!VALUE_FLAGS.has(flag)) throw new ConfigError(`unknown option ${flag}`);
@@ -150,6 +175,15 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       return;
     case "--idle-timeout":
       config.idleTimeout = parseInteger(flag, value, 0, 86_400 * 365);
+      return;
+    case "--log-format":
+      if (!(LOG_FORMATS as readonly string[]).includes(value)) {
+        throw new ConfigError(`${flag} must be one of ${LOG_FORMATS.join(", ")}, not ${value}`);
+      }
+      config.logFormat = value as LogFormat;
+      return;
+    case "--slow-commit-ms":
+      config.slowCommitMs = parseInteger(flag, value, 0, MAX_SLOW_COMMIT_MS);
       return;
   }
 }

@@ -16,6 +16,9 @@ const DEFAULTS: Config = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  quiet: false,
+  logFormat: "text",
+  slowCommitMs: 100,
 };
 
 /** The config for `args` followed by the database path. */
@@ -51,6 +54,8 @@ describe("parseCommandLine", () => {
     [["--sync", "full"], { sync: "full" }],
     [["--sync", "normal"], { sync: "normal" }],
     [["--idle-timeout", "30"], { idleTimeout: 30 }],
+    [["--log-format", "json"], { logFormat: "json" }],
+    [["--slow-commit-ms", "0"], { slowCommitMs: 0 }],
   ];
   for (const [args, expected] of flags) {
     test(`Should read ${args.join(" ")}`, () => {
@@ -75,6 +80,10 @@ describe("parseCommandLine", () => {
       "--sync",
       "full",
       "--idle-timeout=5",
+      "--quiet",
+      "--log-format=json",
+      "--slow-commit-ms",
+      "250",
     ]);
     expect(result).toEqual({
       kind: "run",
@@ -87,6 +96,9 @@ describe("parseCommandLine", () => {
         maxItemSize: 4096,
         sync: "full",
         idleTimeout: 5,
+        quiet: true,
+        logFormat: "json",
+        slowCommitMs: 250,
       },
     });
   });
@@ -155,6 +167,10 @@ describe("parseCommandLine", () => {
     [["--idle-timeout", "-1"], "--idle-timeout must be a whole number, not -1"],
     [["--idle-timeout", "soon"], "--idle-timeout must be a whole number, not soon"],
     [["--idle-timeout", "31536001"], "--idle-timeout must be between 0 and 31536000, not 31536001"],
+    [["--log-format", "xml"], "--log-format must be one of text, json, not xml"],
+    [["--slow-commit-ms", "-5"], "--slow-commit-ms must be a whole number, not -5"],
+    [["--slow-commit-ms", "60001"], "--slow-commit-ms must be between 0 and 60000, not 60001"],
+    [["--quiet=yes"], "unknown option --quiet"],
   ];
   for (const [args, message] of invalid) {
     test(`Should refuse ${JSON.stringify(args.join(" "))} and say why`, () => {
@@ -224,6 +240,9 @@ describe("USAGE and VERSION", () => {
       "--max-item-size",
       "--sync",
       "--idle-timeout",
+      "--quiet",
+      "--log-format",
+      "--slow-commit-ms",
       "--version",
       "-h, --help",
     ]) {
