@@ -99,6 +99,8 @@ export class Store {
   /** Group commits since start, and those that failed (their writes were not acknowledged). */
   commitCount = 0;
   commitFailureCount = 0;
+  /** Told how long each group commit took (the slow-commit log). */
+  onCommitted: ((durationMs: number) => void) | undefined;
 
   constructor(path: string, options: StoreOptions) {
     this.path = path;
@@ -279,6 +281,7 @@ export class Store {
     if (batch === undefined) return;
     this.batch = undefined;
     let failure = batch.failure;
+    const startedMs = performance.now();
     if (failure === undefined) {
       try {
         this.statements.saveLastCas.run(this.lastCas);
@@ -290,6 +293,7 @@ export class Store {
     if (this.db.inTransaction) this.statements.rollback.run();
     if (failure === undefined) this.commitCount++;
     else this.commitFailureCount++;
+    this.onCommitted?.(performance.now() - startedMs);
     for (const waiter of batch.waiters) waiter(failure);
     if (failure === undefined && batch.changes.length > 0) this.emitChanges(batch.changes);
   }
