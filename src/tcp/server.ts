@@ -4,6 +4,7 @@
  * every connection's buffers bounded.
  */
 import type { Socket, TCPSocketListener } from "bun";
+import { log } from "../log.ts";
 import { ReplyBuffer } from "../protocol/reply-buffer.ts";
 import type { TextCommands } from "../protocol/text/commands.ts";
 import { type RetrievalCommand, TextParser } from "../protocol/text/parser.ts";
@@ -17,6 +18,9 @@ import type { Store } from "../store/store.ts";
  * requests but never reads cannot make the server buffer without bound.
  */
 export const MAX_PENDING_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/** Connections refused at --max-conns are logged in one line a second at most. */
+const REFUSAL_LOG_INTERVAL_MS = 1000;
 
 /** How often silent connections are looked for when --idle-timeout is set. */
 const IDLE_SWEEP_INTERVAL_MS = 250;
@@ -66,6 +70,9 @@ export class MemcachedServer {
   private readonly sockets = new Set<MemcachedSocket>();
   private listener: TCPSocketListener<Connection> | undefined;
   private idleSweep: ReturnType<typeof setInterval> | undefined;
+  /** Connections refused since the last log line about refusals, and when that was. */
+  private refusalsNotLogged = 0;
+  private lastRefusalLogMs = 0;
 
   constructor(store: Store, commands: TextCommands, stats: Stats, options: MemcachedServerOptions) {
     this.store = store;
@@ -142,6 +149,7 @@ export class MemcachedServer {
     const counters = this.stats.counters;
     if (this.sockets.size >= this.options.maxConnections) {
       counters.rejected_connections++;
+      this.logRefusal();
       socket.data.rejected = true;
       socket.write(Reply.TOO_MANY_CONNECTIONS);
       socket.end();
@@ -151,6 +159,22 @@ export class MemcachedServer {
     counters.total_connections++;
     this.stats.currentConnections = this.sockets.size;
     socket.setNoDelay(true);
+  }
+
+  /** A flood of refused connections makes one line a second, with its count. */
+  private logRefusal(): void {
+    this.refusalsNotLogged++;
+    const now = Date.now();
+    if (now - this.lastRefusalLogMs < REFUSAL_LOG_INTERVAL_MS) return;
+    const refused = this.refusalsNotLogged;
+    const maxConnections = this.options.maxConnections;
+    log.warn(
+      "connections_refused",
+      `refused ${refused} connection${refused === 1 ? "" : "s"} at --max-conns ${maxConnections}`,
+      { refused, maxConnections },
+    );
+    this.refusalsNotLogged = 0;
+    this.lastRefusalLogMs = now;
   }
 
   private onData(socket: MemcachedSocket, chunk: Uint8Array): void {
@@ -310,7 +334,7 @@ export class MemcachedServer {
   }
 
   private onError(socket: MemcachedSocket, error: Error): void {
-    console.error(`litecached: connection error: ${error.message}`);
+    log.warn("connection_error", `connection error: ${error.message}`, { error: error.message });
     socket.end();
   }
 }
@@ -322,5 +346,6 @@ function logStorageError(error: unknown): void {
   const now = Date.now();
   if (now - lastStorageErrorLogMs < 1000) return;
   lastStorageErrorLogMs = now;
-  console.error("litecached: storage error:", error instanceof Error ? error.message : error);
+  const message = error instanceof Error ? error.message : String(error);
+  log.error("storage_error", `storage error: ${message}`, { error: message });
 }
