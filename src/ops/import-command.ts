@@ -11,7 +11,8 @@ export const IMPORT_USAGE = `Usage: litecached import <database.sqlite> --from <
 
 Copies every item of a running memcached (1.4.31 or later, LRU crawler
 enabled) into the database, which is created if needed. Keys are listed
-with "lru_crawler metadump all" and values read with pipelined gets; flags
+with "lru_crawler metadump hash" (or "all" where hash is unknown) and
+values read with pipelined gets; flags
 are kept, expiration times are not (litecached items never expire). Items
 that vanish or expire during the copy are counted and skipped. Run it while
 litecached is stopped: the server and the import cannot share the database.`;
@@ -49,7 +50,7 @@ export async function runImportCommand(args: readonly string[]): Promise<number>
     const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
     if (process.stderr.isTTY) process.stderr.write("\n");
     console.log(
-      `litecached import: copied ${summary.copied} items (${summary.bytes} bytes) from memcached ${summary.sourceVersion} at ${parsed.host}:${parsed.port} into ${parsed.databasePath} in ${seconds} s; skipped ${summary.vanished} that vanished or expired meanwhile; ${summary.hadExpiry} copied items had an expiration time, which litecached does not keep`,
+      `litecached import: copied ${summary.copied} items (${summary.bytes} bytes) from memcached ${summary.sourceVersion} at ${parsed.host}:${parsed.port}, which held ${summary.sourceItems} when the copy began, into ${parsed.databasePath} in ${seconds} s; skipped ${summary.vanished} that vanished or expired meanwhile; ${summary.hadExpiry} copied items had an expiration time, which litecached does not keep`,
     );
     return 0;
   } catch (error) {

@@ -12,6 +12,7 @@ import {
   dumpKeys,
   fetchValues,
   multigetRequest,
+  readItemCount,
   readVersion,
   SourceConnection,
 } from "./memcached-source.ts";
@@ -32,6 +33,8 @@ export interface ImportProgress {
 
 export interface ImportSummary extends ImportProgress {
   sourceVersion: string;
+  /** What `stats` said when the copy began (curr_items). */
+  sourceItems: number;
   /** Copied items that had an expiration time on the source (kept forever here). */
   hadExpiry: number;
 }
@@ -50,9 +53,11 @@ export async function importFromMemcached(
   let keys: SourceConnection | undefined;
   try {
     const sourceVersion = await readVersion(values);
+    const sourceItems = await readItemCount(values);
     keys = await SourceConnection.open(options.host, options.port);
     const summary: ImportSummary = {
       sourceVersion,
+      sourceItems,
       listed: 0,
       copied: 0,
       vanished: 0,
