@@ -5,7 +5,7 @@
  * write acknowledged before the backup began. The README's read-only
  * queries run on the live database, and its restore steps are followed.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { TextProtocolClient } from "../e2e/text-protocol-client.ts";
@@ -16,6 +16,9 @@ import {
   temporaryDirectory,
 } from "../support/server.ts";
 import { readAll, writeAll } from "./support/pool.ts";
+
+/** Real processes on a busy machine: more than bun's 5 s default, hooks included. */
+setDefaultTimeout(60_000);
 
 const SQLITE3_PATH = "/usr/bin/sqlite3";
 /** Items present before the writers start: a database of several MB, many backup steps. */

@@ -4,9 +4,12 @@
  * library's default). Same checks as the nutcracker recipe: spread, kill -9,
  * restart on the same database, every key back.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Memcached from "memcached";
 import { InstancePool } from "./support/pool.ts";
+
+/** Real processes on a busy machine: more than bun's 5 s default, hooks included. */
+setDefaultTimeout(60_000);
 
 const INSTANCE_COUNT = 3;
 const KEY_COUNT = 10_000;

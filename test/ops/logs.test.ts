@@ -4,13 +4,16 @@
  * storage failures (a write lock held by the sqlite3 shell) and slow
  * commits, each with a timestamp; --quiet; JSON lines.
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "../support/ports.ts";
 import { RawClient } from "../support/raw-client.ts";
 import { REPOSITORY_ROOT, temporaryDirectory } from "../support/server.ts";
+
+/** Real processes on a busy machine: more than bun's 5 s default, hooks included. */
+setDefaultTimeout(60_000);
 
 const TIMESTAMP = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 const WAIT_TIMEOUT_MS = 15_000;

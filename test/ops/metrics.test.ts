@@ -4,11 +4,14 @@
  * for the naming rules it does not enforce: HELP and TYPE for every metric,
  * `_total` on counters only, base units.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { RawClient } from "../support/raw-client.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+
+/** Real processes on a busy machine: more than bun's 5 s default, hooks included. */
+setDefaultTimeout(60_000);
 
 const PROMTOOL_PATH = "/usr/bin/promtool";
 
