@@ -34,6 +34,8 @@ export interface Config {
   logFormat: LogFormat;
   /** Group commits taking this many milliseconds or more are logged; 0 logs every one. */
   slowCommitMs: number;
+  /** The memory tier's budget in bytes (hot items held in front of SQLite); 0 turns it off. */
+  memory: number;
 }
 
 export type CommandLine = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -55,6 +57,8 @@ Options:
   --max-item-size <n>   largest value in bytes; k and m suffixes (default 1m)
   --sync normal|full    normal survives process crashes; full also fsyncs
                         every commit to survive power loss (default normal)
+  --memory <size>       memory for hot items in front of SQLite; k, m and g
+                        suffixes, 0 for none (default 64m)
   --idle-timeout <s>    close memcached connections silent for s seconds
                         (default 0: never)
   --quiet               log only warnings and errors
@@ -75,10 +79,13 @@ const DEFAULTS = {
   quiet: false,
   logFormat: "text",
   slowCommitMs: 100,
+  memory: 64 * 1024 * 1024,
 } as const satisfies Omit<Config, "databasePath">;
 
 /** memcached refuses items above 1 GiB whatever its -I says; so do we. */
 const MAX_ITEM_SIZE_LIMIT = 1024 * 1024 * 1024;
+/** A sanity bound on --memory, far above any machine this runs on. */
+const MAX_MEMORY_LIMIT = 1024 * 1024 * 1024 * 1024;
 
 type ValueFlag =
   | "--port"
@@ -89,7 +96,8 @@ type ValueFlag =
   | "--sync"
   | "--idle-timeout"
   | "--log-format"
-  | "--slow-commit-ms";
+  | "--slow-commit-ms"
+  | "--memory";
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--port",
@@ -101,6 +109,7 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--idle-timeout",
   "--log-format",
   "--slow-commit-ms",
+  "--memory",
 ]);
 
 /** Commits are logged from this long on at most (a minute): a larger threshold is a typo. */
@@ -165,7 +174,10 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       config.maxConnections = parseInteger(flag, value, 1, 1_000_000);
       return;
     case "--max-item-size":
-      config.maxItemSize = parseSize(flag, value);
+      config.maxItemSize = parseSize(flag, value, 1, MAX_ITEM_SIZE_LIMIT, "1g");
+      return;
+    case "--memory":
+      config.memory = parseSize(flag, value, 0, MAX_MEMORY_LIMIT, "1024g");
       return;
     case "--sync":
       if (!(SYNC_MODES as readonly string[]).includes(value)) {
@@ -203,12 +215,12 @@ function parsePort(flag: string, value: string): number {
 
 const SIZE_SUFFIXES: Record<string, number> = { "": 1, k: 1024, m: 1024 * 1024, g: 1024 ** 3 };
 
-function parseSize(flag: string, value: string): number {
+function parseSize(flag: string, value: string, min: number, max: number, maxText: string): number {
   const match = /^(\d+)([kmg]?)$/i.exec(value);
   if (!match) throw new ConfigError(`${flag} must be a size such as 512k or 1m, not ${value}`);
   const size = Number(match[1]) * (SIZE_SUFFIXES[(match[2] ?? "").toLowerCase()] ?? 1);
-  if (size < 1 || size > MAX_ITEM_SIZE_LIMIT) {
-    throw new ConfigError(`${flag} must be between 1 and 1g, not ${value}`);
+  if (size < min || size > max) {
+    throw new ConfigError(`${flag} must be between ${min} and ${maxText}, not ${value}`);
   }
   return size;
 }

@@ -19,6 +19,7 @@ const DEFAULTS: Config = {
   quiet: false,
   logFormat: "text",
   slowCommitMs: 100,
+  memory: 64 * 1024 * 1024,
 };
 
 /** The config for `args` followed by the database path. */
@@ -56,6 +57,7 @@ describe("parseCommandLine", () => {
     [["--idle-timeout", "30"], { idleTimeout: 30 }],
     [["--log-format", "json"], { logFormat: "json" }],
     [["--slow-commit-ms", "0"], { slowCommitMs: 0 }],
+    [["--memory", "256m"], { memory: 256 * 1024 * 1024 }],
   ];
   for (const [args, expected] of flags) {
     test(`Should read ${args.join(" ")}`, () => {
@@ -84,6 +86,8 @@ describe("parseCommandLine", () => {
       "--log-format=json",
       "--slow-commit-ms",
       "250",
+      "--memory",
+      "6m",
     ]);
     expect(result).toEqual({
       kind: "run",
@@ -99,6 +103,7 @@ describe("parseCommandLine", () => {
         quiet: true,
         logFormat: "json",
         slowCommitMs: 250,
+        memory: 6 * 1024 * 1024,
       },
     });
   });
@@ -122,6 +127,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--idle-timeout", "31536000").idleTimeout).toBe(31_536_000);
     expect(configOf("--max-item-size", "1").maxItemSize).toBe(1);
     expect(configOf("--max-item-size", "1g").maxItemSize).toBe(1024 ** 3);
+    expect(configOf("--memory", "0").memory).toBe(0);
+    expect(configOf("--memory", "1024g").memory).toBe(1024 ** 4);
   });
 
   test("Should read k, m and g size suffixes in either case", () => {
@@ -131,6 +138,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--max-item-size=2M").maxItemSize).toBe(2 * 1024 * 1024);
     expect(configOf("--max-item-size", "1G").maxItemSize).toBe(1024 ** 3);
     expect(configOf("--max-item-size", "0001k").maxItemSize).toBe(1024);
+    expect(configOf("--memory", "100k").memory).toBe(100 * 1024);
+    expect(configOf("--memory=2G").memory).toBe(2 * 1024 ** 3);
   });
 
   const invalid: [string[], string][] = [
@@ -161,6 +170,10 @@ describe("parseCommandLine", () => {
     [["--max-item-size", "m"], "--max-item-size must be a size such as 512k or 1m, not m"],
     [["--max-item-size", "-1"], "--max-item-size must be a size such as 512k or 1m, not -1"],
     [["--max-item-size", "1kb"], "--max-item-size must be a size such as 512k or 1m, not 1kb"],
+    [["--memory", "1025g"], "--memory must be between 0 and 1024g, not 1025g"],
+    [["--memory", "64mb"], "--memory must be a size such as 512k or 1m, not 64mb"],
+    [["--memory", "-1"], "--memory must be a size such as 512k or 1m, not -1"],
+    [["--memory", ""], "--memory must be a size such as 512k or 1m, not "],
     [["--sync", "fast"], "--sync must be one of normal, full, not fast"],
     [["--sync", "FULL"], "--sync must be one of normal, full, not FULL"],
     [["--sync="], "--sync must be one of normal, full, not "],
@@ -243,6 +256,7 @@ describe("USAGE and VERSION", () => {
       "--quiet",
       "--log-format",
       "--slow-commit-ms",
+      "--memory",
       "--version",
       "-h, --help",
     ]) {
