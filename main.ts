@@ -112,10 +112,10 @@ function main(): void {
 /** The startup line: where it listens, and every setting an operator may want to check. */
 function logStart(config: Config): void {
   const { databasePath, host, port, httpPort, maxConnections, maxItemSize, sync } = config;
-  const { idleTimeout, slowCommitMs } = config;
+  const { idleTimeout, slowCommitMs, memory } = config;
   log.info(
     "start",
-    `started ${VERSION} on ${databasePath}: memcached on ${host}:${port}, monitor on http://${host}:${httpPort}/ (max-conns ${maxConnections}, max-item-size ${maxItemSize}, sync ${sync}, idle-timeout ${idleTimeout}, slow-commit-ms ${slowCommitMs})`,
+    `started ${VERSION} on ${databasePath}: memcached on ${host}:${port}, monitor on http://${host}:${httpPort}/ (max-conns ${maxConnections}, max-item-size ${maxItemSize}, sync ${sync}, memory ${memory}, idle-timeout ${idleTimeout}, slow-commit-ms ${slowCommitMs})`,
     {
       version: VERSION,
       database: databasePath,
@@ -125,6 +125,7 @@ function logStart(config: Config): void {
       maxConnections,
       maxItemSize,
       sync,
+      memory,
       idleTimeout,
       slowCommitMs,
     },

@@ -150,7 +150,7 @@ describe("the operator's log", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
       new RegExp(
-        `^${TIMESTAMP} litecached: started \\S+ on \\S+database\\.sqlite: memcached on 127\\.0\\.0\\.1:${server.port}, monitor on http://127\\.0\\.0\\.1:\\d+/ \\(max-conns 7, max-item-size 1048576, sync full, idle-timeout 0, slow-commit-ms 100\\)$`,
+        `^${TIMESTAMP} litecached: started \\S+ on \\S+database\\.sqlite: memcached on 127\\.0\\.0\\.1:${server.port}, monitor on http://127\\.0\\.0\\.1:\\d+/ \\(max-conns 7, max-item-size 1048576, sync full, memory 67108864, idle-timeout 0, slow-commit-ms 100\\)$`,
       ),
     );
     expect(lines[1]).toMatch(new RegExp(`^${TIMESTAMP} litecached: SIGTERM received, stopping$`));
