@@ -34,7 +34,8 @@ export async function runImportCommand(args: readonly string[]): Promise<number>
   }
   let store: Store;
   try {
-    store = new Store(parsed.databasePath, { sync: "normal" });
+    // No memory tier: every item is written once and never read here.
+    store = new Store(parsed.databasePath, { sync: "normal", memoryBytes: 0 });
   } catch (error) {
     if (!(error instanceof DatabaseOpenError)) throw error;
     console.error(`litecached import: ${error.message}`);
