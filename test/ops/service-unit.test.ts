@@ -8,12 +8,15 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../support/ports.ts";
+import { RawClient } from "../support/raw-client.ts";
 import { REPOSITORY_ROOT, temporaryDirectory } from "../support/server.ts";
 
 /** Real processes on a busy machine: more than bun's 5 s default, hooks included. */
 setDefaultTimeout(60_000);
 
 const SYSTEMD_ANALYZE_PATH = "/usr/bin/systemd-analyze";
+const STRACE_PATH = "/usr/bin/strace";
+const SYSTEM_CALL_LINE = /^\d+ +([a-z0-9_]+)\(/gm;
 const UNIT_PATH = join(REPOSITORY_ROOT, "deploy", "litecached.service");
 const BINARY_PATH = "/usr/local/bin/litecached";
 /** systemd-analyze security rates exposure from 0 (locked down) to 10; up to 2.0 is "OK". */
@@ -107,4 +110,90 @@ describe("the systemd unit", () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  test("Should use only system calls that its SystemCallFilter allows", async () => {
+    const [filter] = directives("SystemCallFilter");
+    expect(filter).toBe("@system-service");
+    const allowed = expandSystemCallSet(filter as string);
+    const directory = temporaryDirectory("litecached-unit-strace-");
+    const tracePath = join(directory, "trace");
+    try {
+      const httpPort = freePort();
+      const port = freePort();
+      const strace = Bun.spawn(
+        [
+          STRACE_PATH,
+          "-f",
+          "-qq",
+          "-o",
+          tracePath,
+          process.execPath,
+          join(REPOSITORY_ROOT, "main.ts"),
+          join(directory, "database.sqlite"),
+          "--port",
+          String(port),
+          "--http-port",
+          String(httpPort),
+        ],
+        { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+      );
+      try {
+        await waitForStartLine(strace.stdout);
+        // Traffic on both ports: a set and a get, the page (its script is built
+        // by a child process), the API and /metrics.
+        const client = await RawClient.connect(port);
+        client.send("set a 0 0 1\r\nx\r\nget a\r\n");
+        await client.readUntil("END\r\n", STARTUP_TIMEOUT_MS);
+        client.close();
+        for (const path of ["/", "/assets/monitor.js", "/api/keys", "/metrics"]) {
+          await (await fetch(`http://127.0.0.1:${httpPort}${path}`)).arrayBuffer();
+        }
+        // SIGTERM to litecached itself (strace's child), as systemctl stop does.
+        const childPid = Number(
+          readFileSync(`/proc/${strace.pid}/task/${strace.pid}/children`, "utf8").trim(),
+        );
+        process.kill(childPid, "SIGTERM");
+        expect(await strace.exited).toBe(0);
+      } finally {
+        strace.kill("SIGKILL");
+        await strace.exited;
+      }
+      const used = new Set(
+        [...readFileSync(tracePath, "utf8").matchAll(SYSTEM_CALL_LINE)].map((m) => m[1] as string),
+      );
+      console.log(`system calls used: ${used.size}, all in ${filter} (${allowed.size})`);
+      expect(used.size).toBeGreaterThan(20);
+      expect([...used].filter((name) => !allowed.has(name))).toEqual([]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
+
+/** The system calls of a systemd set such as @system-service, nested sets expanded. */
+function expandSystemCallSet(name: string): Set<string> {
+  const result = Bun.spawnSync([SYSTEMD_ANALYZE_PATH, "syscall-filter", name]);
+  const names = new Set<string>();
+  for (const line of result.stdout.toString().split("\n").slice(1)) {
+    const entry = line.trim();
+    if (entry === "" || entry.startsWith("#")) continue;
+    if (entry.startsWith("@")) for (const call of expandSystemCallSet(entry)) names.add(call);
+    else names.add(entry);
+  }
+  return names;
+}
+
+/** Reads a server's stdout until its start line. */
+async function waitForStartLine(stdout: ReadableStream<Uint8Array>): Promise<void> {
+  const decoder = new TextDecoder();
+  let output = "";
+  const started = (async () => {
+    for await (const chunk of stdout) {
+      output += decoder.decode(chunk, { stream: true });
+      if (output.includes("monitor on")) return true;
+    }
+    return false;
+  })();
+  const timeout = Bun.sleep(STARTUP_TIMEOUT_MS).then(() => false);
+  if (!(await Promise.race([started, timeout]))) throw new Error(`no start line: ${output}`);
+}

@@ -22,6 +22,8 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   systemd: "/usr/bin/systemd-analyze",
   // The npm memcached client runs `ping` before reconnecting to a failed server.
   "iputils-ping": "/usr/bin/ping",
+  // Lists the system calls the server makes, against the unit's SystemCallFilter.
+  strace: "/usr/bin/strace",
 };
 
 const missing = Object.entries(REQUIRED_PACKAGES)
