@@ -23,6 +23,8 @@ const KEY_COUNT = 10_000;
 const MIN_SHARE = 0.2;
 const KILLED = 1;
 const SLOW_TEST_MS = 120_000;
+/** server_retry_timeout for the ejection trial: how long an ejected instance stays out. */
+const EJECT_RETRY_MS = 1000;
 
 /** Keys shaped like an application's, values of 1 to 300 bytes that name their key. */
 const items = new Map<string, string>();
@@ -210,6 +212,69 @@ describe("what nutcracker does not forward", () => {
         expect(sharedCas.length).toBeGreaterThan(0);
       } finally {
         client.close();
+      }
+    },
+    SLOW_TEST_MS,
+  );
+});
+
+/** The recipe with nutcracker's ejection turned on, as a cache pool would run it. */
+function withAutoEject(recipe: string): string {
+  const edited = recipe.replace(
+    "auto_eject_hosts: false",
+    `auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: ${EJECT_RETRY_MS}`,
+  );
+  if (edited === recipe) throw new Error("the recipe no longer says auto_eject_hosts: false");
+  return edited;
+}
+
+describe("why the recipe keeps auto_eject_hosts off", () => {
+  test(
+    "Should, with auto_eject_hosts on, miss a dead instance's keys and serve stale values once it returns",
+    async () => {
+      const ejecting = await startNutcracker(pool.ports, withAutoEject);
+      const through = async (request: string) => {
+        const client = await RawClient.connect(ejecting.port);
+        try {
+          client.send(request);
+          return await client.readQuiet(300);
+        } finally {
+          client.close();
+        }
+      };
+      // The last such key: the tests above changed keys[0].
+      const lostKey = keys[owners.lastIndexOf(KILLED)] as string;
+      const original = items.get(lostKey) as string;
+      try {
+        expect(await through(`get ${lostKey}\r\n`)).toBe(
+          `VALUE ${lostKey} 0 ${original.length}\r\n${original}\r\nEND\r\n`,
+        );
+        await pool.kill(KILLED);
+        // The first failure (the dropped connection, or a refused request:
+        // server_failure_limit: 1) ejects it; its keys then go to the other
+        // instances, which miss them.
+        const ejected = Date.now() + EJECT_RETRY_MS * 10;
+        let missing = "";
+        while (Date.now() < ejected && missing !== "END\r\n") {
+          missing = await through(`get ${lostKey}\r\n`);
+          expect(["END\r\n", "SERVER_ERROR Connection refused\r\n"]).toContain(missing);
+        }
+        expect(missing).toBe("END\r\n");
+        // A write meanwhile lands on another instance.
+        expect(await through(`set ${lostKey} 0 0 5\r\nnewer\r\n`)).toBe("STORED\r\n");
+        await pool.restart(KILLED);
+        // Back in the ring after server_retry_timeout: it answers with the value
+        // it kept, older than the write acknowledged meanwhile.
+        const deadline = Date.now() + EJECT_RETRY_MS * 10;
+        let reply = "";
+        while (Date.now() < deadline) {
+          reply = await through(`get ${lostKey}\r\n`);
+          if (!reply.includes("newer")) break;
+          await Bun.sleep(EJECT_RETRY_MS / 4);
+        }
+        expect(reply).toBe(`VALUE ${lostKey} 0 ${original.length}\r\n${original}\r\nEND\r\n`);
+      } finally {
+        await ejecting.stop();
       }
     },
     SLOW_TEST_MS,

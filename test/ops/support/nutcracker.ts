@@ -44,14 +44,20 @@ export function recipeFor(listenPort: number, serverPorts: readonly number[]): s
     );
 }
 
-/** nutcracker on free ports in front of the given litecached ports. */
-export async function startNutcracker(serverPorts: readonly number[]): Promise<RunningNutcracker> {
+/**
+ * nutcracker on free ports in front of the given litecached ports, with the
+ * recipe, or the recipe as `edit` changes it.
+ */
+export async function startNutcracker(
+  serverPorts: readonly number[],
+  edit: (recipe: string) => string = (recipe) => recipe,
+): Promise<RunningNutcracker> {
   const directory = temporaryDirectory("litecached-nutcracker-");
   const port = freePort();
   const statsPort = freePort();
   const configPath = join(directory, "nutcracker.yml");
   const logPath = join(directory, "nutcracker.log");
-  writeFileSync(configPath, recipeFor(port, serverPorts));
+  writeFileSync(configPath, edit(recipeFor(port, serverPorts)));
   const child = Bun.spawn(
     [
       NUTCRACKER_PATH,
