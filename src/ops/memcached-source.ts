@@ -27,13 +27,16 @@ const CR = 0x0d;
 const LF = 0x0a;
 const latin1 = new TextDecoder("latin1");
 const VALUE_LINE = /^VALUE (\S+) (\d+) (\d+)$/;
+const INITIAL_BUFFER_BYTES = 64 * 1024;
 /** How long to wait for any byte from the source before giving up. */
 const READ_TIMEOUT_MS = 30_000;
 
 /** One TCP connection with a byte buffer that can be read by line or by length. */
 export class SourceConnection {
-  private buffer = new Uint8Array(0);
+  /** Received bytes not read yet are buffer[start, end); the buffer grows by doubling. */
+  private buffer = new Uint8Array(INITIAL_BUFFER_BYTES);
   private start = 0;
+  private end = 0;
   private closed = false;
   private wake: (() => void) | undefined;
 
@@ -72,10 +75,12 @@ export class SourceConnection {
   /** The next line without its line end (memcached ends metadump lines with LF only). */
   async readLine(): Promise<Uint8Array> {
     for (;;) {
-      const end = this.buffer.indexOf(LF, this.start);
-      if (end !== -1) {
+      const newline = this.buffer.subarray(this.start, this.end).indexOf(LF);
+      if (newline !== -1) {
+        const end = this.start + newline;
         const lineEnd = end > this.start && this.buffer[end - 1] === CR ? end - 1 : end;
-        const line = this.buffer.subarray(this.start, lineEnd);
+        // A copy: the buffer's bytes move when it is compacted.
+        const line = this.buffer.slice(this.start, lineEnd);
         this.start = end + 1;
         return line;
       }
@@ -85,7 +90,7 @@ export class SourceConnection {
 
   /** Exactly `length` bytes followed by CRLF (a value's data block). */
   async readBlock(length: number): Promise<Uint8Array> {
-    while (this.buffer.length - this.start < length + 2) await this.waitForData();
+    while (this.end - this.start < length + 2) await this.waitForData();
     const block = this.buffer.slice(this.start, this.start + length);
     this.start += length + 2;
     return block;
@@ -95,13 +100,26 @@ export class SourceConnection {
     this.socket.end();
   }
 
+  /**
+   * Keeps a received chunk. Unread bytes move to the front, or to a buffer
+   * twice as large, only when the chunk does not fit: each byte is copied a
+   * bounded number of times however long the metadump is.
+   */
   private append(chunk: Uint8Array): void {
-    const rest = this.buffer.subarray(this.start);
-    const joined = new Uint8Array(rest.length + chunk.length);
-    joined.set(rest);
-    joined.set(chunk, rest.length);
-    this.buffer = joined;
-    this.start = 0;
+    if (this.end + chunk.length > this.buffer.length) {
+      const unread = this.end - this.start;
+      if (unread + chunk.length <= this.buffer.length / 2) {
+        this.buffer.copyWithin(0, this.start, this.end);
+      } else {
+        const larger = new Uint8Array(Math.max(this.buffer.length * 2, unread + chunk.length));
+        larger.set(this.buffer.subarray(this.start, this.end));
+        this.buffer = larger;
+      }
+      this.start = 0;
+      this.end = unread;
+    }
+    this.buffer.set(chunk, this.end);
+    this.end += chunk.length;
     this.wake?.();
   }
 
