@@ -273,6 +273,17 @@ describe("litecached import errors", () => {
     }
   });
 
+  test("Should refuse a database that a running litecached holds", async () => {
+    const server = await startServer({ databasePath: join(directory, "in-use.sqlite") });
+    try {
+      const result = await runImport([server.databasePath, "--from", "127.0.0.1:1"]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toStartWith(`litecached import: ${server.databasePath} is in use`);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
   test("Should refuse a missing --from with the usage", async () => {
     const result = await runImport([join(directory, "usage.sqlite")]);
     expect(result.exitCode).toBe(2);
