@@ -149,12 +149,11 @@ describe("the systemd unit", () => {
           await (await fetch(`http://127.0.0.1:${httpPort}${path}`)).arrayBuffer();
         }
         // SIGTERM to litecached itself (strace's child), as systemctl stop does.
-        const childPid = Number(
-          readFileSync(`/proc/${strace.pid}/task/${strace.pid}/children`, "utf8").trim(),
-        );
-        process.kill(childPid, "SIGTERM");
+        for (const pid of childrenOf(strace.pid)) process.kill(pid, "SIGTERM");
         expect(await strace.exited).toBe(0);
       } finally {
+        // On failure: killing strace alone would leave the traced server running.
+        for (const pid of childrenOf(strace.pid)) killQuietly(pid);
         strace.kill("SIGKILL");
         await strace.exited;
       }
@@ -196,4 +195,26 @@ async function waitForStartLine(stdout: ReadableStream<Uint8Array>): Promise<voi
   })();
   const timeout = Bun.sleep(STARTUP_TIMEOUT_MS).then(() => false);
   if (!(await Promise.race([started, timeout]))) throw new Error(`no start line: ${output}`);
+}
+
+/** The processes a process started (none once it has exited). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(" ")
+      .filter((child) => child !== "")
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** SIGKILL, unless the process is already gone. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // It exited in the meantime.
+  }
 }
