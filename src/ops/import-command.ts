@@ -55,13 +55,24 @@ export async function runImportCommand(args: readonly string[]): Promise<number>
     );
     return 0;
   } catch (error) {
-    if (!(error instanceof SourceError)) throw error;
+    const message = failureMessage(error, parsed.databasePath);
+    if (message === undefined) throw error;
     if (process.stderr.isTTY) process.stderr.write("\n");
-    console.error(`litecached import: ${error.message}`);
+    console.error(`litecached import: ${message}`);
     return 1;
   } finally {
     store.close();
   }
+}
+
+/** One line for a failure of the source or of the database; undefined for a bug. */
+function failureMessage(error: unknown, databasePath: string): string | undefined {
+  if (error instanceof SourceError) return error.message;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === "string" && code.startsWith("SQLITE_")) {
+    return `cannot write to ${databasePath}: ${error.message} (${code}); the items copied so far are kept`;
+  }
+  return undefined;
 }
 
 export type ImportArgs =

@@ -83,7 +83,11 @@ export async function importFromMemcached(
   }
 }
 
-/** Fetches a batch's values with pipelined multigets and writes them in one commit. */
+/**
+ * Fetches a batch's values with pipelined multigets, stores each group as it
+ * arrives (the Store commits between event-loop turns), and returns once
+ * all of them are durable.
+ */
 async function copyBatch(
   store: Store,
   connection: SourceConnection,
@@ -99,10 +103,7 @@ async function copyBatch(
   const expiring = new Set<string>();
   for (const item of batch) if (item.expires !== -1) expiring.add(keyId(item.key));
   for (const group of groups) {
-    const items = await fetchValues(
-      connection,
-      group.map((item) => item.key),
-    );
+    const items = await fetchValues(connection, group.length);
     for (const item of items) {
       store.set(item.key, item.value, item.flags);
       summary.bytes += item.key.length + item.value.length;

@@ -203,10 +203,10 @@ async function startDump(connection: SourceConnection, scope: "hash" | "all"): P
   return latin1.decode(await connection.readLine());
 }
 
-/** Fetches the given keys with one multiget; items that are gone are simply absent. */
+/** Reads the reply to a multiget of `keyCount` keys; items that are gone are simply absent. */
 export async function fetchValues(
   connection: SourceConnection,
-  keys: readonly Uint8Array[],
+  keyCount: number,
 ): Promise<SourceItem[]> {
   const items: SourceItem[] = [];
   for (;;) {
@@ -223,7 +223,7 @@ export async function fetchValues(
       flags: Number(header[2]),
       value: await connection.readBlock(Number(header[3])),
     });
-    if (items.length > keys.length) throw new SourceError(`${connection.address} sent extra items`);
+    if (items.length > keyCount) throw new SourceError(`${connection.address} sent extra items`);
   }
 }
 
