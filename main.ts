@@ -2,7 +2,9 @@
  * litecached: parse the command line, open the store, start the memcached
  * and HTTP servers, and stop cleanly on SIGINT/SIGTERM.
  */
-import { ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
+import { type Config, ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
+import { log } from "./src/log.ts";
+import { runImportCommand } from "./src/ops/import-command.ts";
 import { CommandCore } from "./src/protocol/command-core.ts";
 import { Stats } from "./src/stats.ts";
 import { DatabaseOpenError, Store } from "./src/store/store.ts";
@@ -22,6 +24,10 @@ function listenError(error: unknown, what: string, port: number): string {
 }
 
 function main(): void {
+  if (process.argv[2] === "import") {
+    void runImportCommand(process.argv.slice(3)).then((code) => process.exit(code));
+    return;
+  }
   let commandLine: ReturnType<typeof parseCommandLine>;
   try {
     commandLine = parseCommandLine(process.argv.slice(2));
@@ -39,6 +45,7 @@ function main(): void {
     return;
   }
   const { config } = commandLine;
+  log.configure({ format: config.logFormat, quiet: config.quiet });
 
   let store: Store;
   try {
@@ -47,6 +54,19 @@ function main(): void {
     if (error instanceof DatabaseOpenError) fail(error.message, 1);
     throw error;
   }
+
+  store.onCommitted = (durationMs) => {
+    if (durationMs < config.slowCommitMs) return;
+    const rounded = Math.round(durationMs * 10) / 10;
+    log.warn(
+      "slow_commit",
+      `slow commit: ${rounded} ms (--slow-commit-ms ${config.slowCommitMs})`,
+      {
+        durationMs: rounded,
+        thresholdMs: config.slowCommitMs,
+      },
+    );
+  };
 
   const stats = new Stats();
   const core = new CommandCore(store, stats, config);
@@ -79,7 +99,7 @@ function main(): void {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`litecached: ${signal} received, stopping`);
+    log.info("stop", `${signal} received, stopping`, { signal });
     memcached.shutdown();
     core.dispose();
     // End event streams properly, so browsers see the stream close and reconnect.
@@ -93,8 +113,29 @@ function main(): void {
 
   // Announced only once the signal handlers are in place: whoever waits for
   // this line may stop the server at once, and must get a clean stop.
-  console.log(
-    `litecached ${VERSION}: ${config.databasePath}, memcached on ${config.host}:${config.port}, monitor on http://${config.host}:${config.httpPort}/`,
+  logStart(config);
+}
+
+/** The startup line: where it listens, and every setting an operator may want to check. */
+function logStart(config: Config): void {
+  const { databasePath, host, port, httpPort, maxConnections, maxItemSize, sync } = config;
+  const { idleTimeout, slowCommitMs, memory } = config;
+  log.info(
+    "start",
+    `started ${VERSION} on ${databasePath}: memcached on ${host}:${port}, monitor on http://${host}:${httpPort}/ (max-conns ${maxConnections}, max-item-size ${maxItemSize}, sync ${sync}, memory ${memory}, idle-timeout ${idleTimeout}, slow-commit-ms ${slowCommitMs})`,
+    {
+      version: VERSION,
+      database: databasePath,
+      host,
+      port,
+      httpPort,
+      maxConnections,
+      maxItemSize,
+      sync,
+      memory,
+      idleTimeout,
+      slowCommitMs,
+    },
   );
 }
 

@@ -14,6 +14,8 @@ export const VERSION = "0.1.0";
  */
 export const MEMCACHED_PROTOCOL_VERSION = "1.6.18";
 
+import { LOG_FORMATS, type LogFormat } from "./log.ts";
+
 export const SYNC_MODES = ["normal", "full"] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 
@@ -29,6 +31,11 @@ export interface Config {
   idleTimeout: number;
   /** Lets the monitor page set, delete and flush keys (off by default: the page is read-only). */
   monitorWrites: boolean;
+  /** Log only warnings and errors. */
+  quiet: boolean;
+  logFormat: LogFormat;
+  /** Group commits taking this many milliseconds or more are logged; 0 logs every one. */
+  slowCommitMs: number;
   /** The memory tier's budget in bytes (hot items held in front of SQLite); 0 turns it off. */
   memory: number;
 }
@@ -40,6 +47,7 @@ export class ConfigError extends Error {
 }
 
 export const USAGE = `Usage: litecached [options] <database.sqlite>
+       litecached import <database.sqlite> --from <host:port>   (see import --help)
 
 A memcached-compatible server that keeps every item in SQLite.
 
@@ -57,6 +65,10 @@ Options:
                         (default 0: never)
   --monitor-writes      let the monitor page set, delete and flush keys
                         (default: the page is read-only)
+  --quiet               log only warnings and errors
+  --log-format text|json
+                        log lines as text or as JSON objects (default text)
+  --slow-commit-ms <n>  log commits that take n ms or more (default 100)
   --version             print the version and exit
   -h, --help            print this help and exit`;
 
@@ -69,6 +81,9 @@ const DEFAULTS = {
   sync: "normal",
   idleTimeout: 0,
   monitorWrites: false,
+  quiet: false,
+  logFormat: "text",
+  slowCommitMs: 100,
   memory: 64 * 1024 * 1024,
 } as const satisfies Omit<Config, "databasePath">;
 
@@ -85,6 +100,8 @@ type ValueFlag =
   | "--max-item-size"
   | "--sync"
   | "--idle-timeout"
+  | "--log-format"
+  | "--slow-commit-ms"
   | "--memory";
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
@@ -95,8 +112,13 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--max-item-size",
   "--sync",
   "--idle-timeout",
+  "--log-format",
+  "--slow-commit-ms",
   "--memory",
 ]);
+
+/** Commits are logged from this long on at most (a minute): a larger threshold is a typo. */
+const MAX_SLOW_COMMIT_MS = 60_000;
 
 export function parseCommandLine(args: readonly string[]): CommandLine {
   const config: Omit<Config, "databasePath"> & { databasePath?: string } = { ...DEFAULTS };
@@ -106,6 +128,10 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     if (arg === "--version") return { kind: "version" };
     if (arg === "--monitor-writes") {
       config.monitorWrites = true;
+      continue;
+    }
+    if (arg === "--quiet") {
+      config.quiet = true;
       continue;
     }
     if (arg.startsWith("-") && arg !== "-") {
@@ -170,6 +196,15 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       return;
     case "--idle-timeout":
       config.idleTimeout = parseInteger(flag, value, 0, 86_400 * 365);
+      return;
+    case "--log-format":
+      if (!(LOG_FORMATS as readonly string[]).includes(value)) {
+        throw new ConfigError(`${flag} must be one of ${LOG_FORMATS.join(", ")}, not ${value}`);
+      }
+      config.logFormat = value as LogFormat;
+      return;
+    case "--slow-commit-ms":
+      config.slowCommitMs = parseInteger(flag, value, 0, MAX_SLOW_COMMIT_MS);
       return;
   }
 }

@@ -17,6 +17,9 @@ const DEFAULTS: Config = {
   sync: "normal",
   idleTimeout: 0,
   monitorWrites: false,
+  quiet: false,
+  logFormat: "text",
+  slowCommitMs: 100,
   memory: 64 * 1024 * 1024,
 };
 
@@ -53,6 +56,8 @@ describe("parseCommandLine", () => {
     [["--sync", "full"], { sync: "full" }],
     [["--sync", "normal"], { sync: "normal" }],
     [["--idle-timeout", "30"], { idleTimeout: 30 }],
+    [["--log-format", "json"], { logFormat: "json" }],
+    [["--slow-commit-ms", "0"], { slowCommitMs: 0 }],
     [["--memory", "256m"], { memory: 256 * 1024 * 1024 }],
   ];
   for (const [args, expected] of flags) {
@@ -84,6 +89,10 @@ describe("parseCommandLine", () => {
       "full",
       "--idle-timeout=5",
       "--monitor-writes",
+      "--quiet",
+      "--log-format=json",
+      "--slow-commit-ms",
+      "250",
       "--memory",
       "6m",
     ]);
@@ -99,6 +108,9 @@ describe("parseCommandLine", () => {
         sync: "full",
         idleTimeout: 5,
         monitorWrites: true,
+        quiet: true,
+        logFormat: "json",
+        slowCommitMs: 250,
         memory: 6 * 1024 * 1024,
       },
     });
@@ -176,6 +188,10 @@ describe("parseCommandLine", () => {
     [["--idle-timeout", "-1"], "--idle-timeout must be a whole number, not -1"],
     [["--idle-timeout", "soon"], "--idle-timeout must be a whole number, not soon"],
     [["--idle-timeout", "31536001"], "--idle-timeout must be between 0 and 31536000, not 31536001"],
+    [["--log-format", "xml"], "--log-format must be one of text, json, not xml"],
+    [["--slow-commit-ms", "-5"], "--slow-commit-ms must be a whole number, not -5"],
+    [["--slow-commit-ms", "60001"], "--slow-commit-ms must be between 0 and 60000, not 60001"],
+    [["--quiet=yes"], "unknown option --quiet"],
   ];
   for (const [args, message] of invalid) {
     test(`Should refuse ${JSON.stringify(args.join(" "))} and say why`, () => {
@@ -246,6 +262,9 @@ describe("USAGE and VERSION", () => {
       "--sync",
       "--idle-timeout",
       "--monitor-writes",
+      "--quiet",
+      "--log-format",
+      "--slow-commit-ms",
       "--memory",
       "--version",
       "-h, --help",

@@ -173,6 +173,8 @@ export class Store {
   commitFailureCount = 0;
   /** Checkpoints the event loop ran itself to start the log again (see checkpointer.ts). */
   catchUpCount = 0;
+  /** Told how long each group commit took (the slow-commit log). */
+  onCommitted: ((durationMs: number) => void) | undefined;
 
   constructor(path: string, options: StoreOptions) {
     this.path = path;
@@ -429,6 +431,7 @@ export class Store {
     if (batch === undefined) return;
     this.batch = undefined;
     let failure = batch.failure;
+    const startedMs = performance.now();
     if (failure === undefined) {
       try {
         if (this.casLimit !== this.savedCasLimit || this.countersDue()) {
@@ -463,6 +466,7 @@ export class Store {
       this.casLimit = this.savedCasLimit;
     }
     this.stagedBytes = 0;
+    this.onCommitted?.(performance.now() - startedMs);
     for (const waiter of batch.waiters) waiter(failure);
     if (failure === undefined && batch.changes.length > 0) this.emitChanges(batch.changes);
   }
