@@ -7,7 +7,9 @@ import { AuthFileError, loadAuthFile } from "./src/auth/auth-file.ts";
 import { exposureWarning } from "./src/auth/exposure.ts";
 import { authenticatingSessions } from "./src/auth/sessions.ts";
 import { loadTlsFiles, TlsFileError, type TlsFiles } from "./src/auth/tls.ts";
-import { ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
+import { type Config, ConfigError, parseCommandLine, USAGE, VERSION } from "./src/config.ts";
+import { log } from "./src/log.ts";
+import { runImportCommand } from "./src/ops/import-command.ts";
 import { CommandCore } from "./src/protocol/command-core.ts";
 import { Stats } from "./src/stats.ts";
 import { DatabaseOpenError, Store } from "./src/store/store.ts";
@@ -28,6 +30,10 @@ function listenError(error: unknown, what: string, port: number): string {
 }
 
 function main(): void {
+  if (process.argv[2] === "import") {
+    void runImportCommand(process.argv.slice(3)).then((code) => process.exit(code));
+    return;
+  }
   let commandLine: ReturnType<typeof parseCommandLine>;
   try {
     commandLine = parseCommandLine(process.argv.slice(2));
@@ -45,6 +51,7 @@ function main(): void {
     return;
   }
   const { config } = commandLine;
+  log.configure({ format: config.logFormat, quiet: config.quiet });
 
   // Access control is read before anything listens: a bad file stops here.
   const stats = new Stats();
@@ -60,16 +67,28 @@ function main(): void {
     throw error;
   }
   const warning = exposureWarning(config.host, config.authFile);
-  if (warning !== undefined) console.error(`litecached: ${warning}`);
+  if (warning !== undefined) log.warn("exposed", warning, { host: config.host });
 
   let store: Store;
   try {
-    store = new Store(config.databasePath, { sync: config.sync });
+    store = new Store(config.databasePath, { sync: config.sync, memoryBytes: config.memory });
   } catch (error) {
     if (error instanceof DatabaseOpenError) fail(error.message, 1);
     throw error;
   }
 
+  store.onCommitted = (durationMs) => {
+    if (durationMs < config.slowCommitMs) return;
+    const rounded = Math.round(durationMs * 10) / 10;
+    log.warn(
+      "slow_commit",
+      `slow commit: ${rounded} ms (--slow-commit-ms ${config.slowCommitMs})`,
+      {
+        durationMs: rounded,
+        thresholdMs: config.slowCommitMs,
+      },
+    );
+  };
   const core = new CommandCore(store, stats, config);
   const sessions = access === undefined ? protocolSessions : authenticatingSessions(access);
   const memcached = new MemcachedServer(core, { ...config, sessions, tls });
@@ -80,7 +99,15 @@ function main(): void {
     fail(listenError(error, "memcached", config.port), 1);
   }
 
-  const web = createWebApp({ store, stats, host: config.host, port: config.httpPort, access });
+  const web = createWebApp({
+    store,
+    stats,
+    host: config.host,
+    port: config.httpPort,
+    writes: config.monitorWrites,
+    maxItemSize: config.maxItemSize,
+    access,
+  });
   let http: ReturnType<typeof Bun.serve>;
   try {
     http = Bun.serve({
@@ -99,7 +126,7 @@ function main(): void {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`litecached: ${signal} received, stopping`);
+    log.info("stop", `${signal} received, stopping`, { signal });
     memcached.shutdown();
     core.dispose();
     // End event streams properly, so browsers see the stream close and reconnect.
@@ -113,8 +140,29 @@ function main(): void {
 
   // Announced only once the signal handlers are in place: whoever waits for
   // this line may stop the server at once, and must get a clean stop.
-  console.log(
-    `litecached ${VERSION}: ${config.databasePath}, memcached on ${config.host}:${config.port}, monitor on ${tls === undefined ? "http" : "https"}://${config.host}:${config.httpPort}/`,
+  logStart(config, tls !== undefined);
+}
+
+/** The startup line: where it listens, and every setting an operator may want to check. */
+function logStart(config: Config, https: boolean): void {
+  const { databasePath, host, port, httpPort, maxConnections, maxItemSize, sync } = config;
+  const { idleTimeout, slowCommitMs, memory } = config;
+  log.info(
+    "start",
+    `started ${VERSION} on ${databasePath}: memcached on ${host}:${port}, monitor on ${https ? "https" : "http"}://${host}:${httpPort}/ (max-conns ${maxConnections}, max-item-size ${maxItemSize}, sync ${sync}, memory ${memory}, idle-timeout ${idleTimeout}, slow-commit-ms ${slowCommitMs})`,
+    {
+      version: VERSION,
+      database: databasePath,
+      host,
+      port,
+      httpPort,
+      maxConnections,
+      maxItemSize,
+      sync,
+      memory,
+      idleTimeout,
+      slowCommitMs,
+    },
   );
 }
 

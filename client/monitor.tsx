@@ -1,19 +1,22 @@
 /** @jsxImportSource solid-js */
 /**
- * The monitor's island. The server renders the whole page; this script
- * takes over the stats header and the key list (same markup), reading
- * their starting state from data- attributes, then keeps both current from
- * the event stream and fetches values when a key is opened.
+ * The monitor's island. The server renders the whole page, every piece of
+ * markup included; this script brings it to life: it writes new numbers
+ * into the stats cells, shows when the page is offline and since when,
+ * refreshes the charts and the key list from server-rendered fragments,
+ * opens keys into the value viewer (the one Solid component), and sends
+ * the write tools' forms when --monitor-writes is on.
  */
-import { createSignal } from "solid-js";
-import { createStore, reconcile, unwrap } from "solid-js/store";
-import { render } from "solid-js/web";
-import type { KeyPageJson, StatsJson } from "../src/web/api-types.ts";
-import { decodeKey, keyLabel } from "../src/web/key-codec.ts";
-import { connectEvents, type FeedStatus, fetchKeyPage } from "./api.ts";
-import { KeyBrowser } from "./key-browser.tsx";
-import { applyChanges, type PageState, pageState } from "./live-page.ts";
-import { LiveStatus, StatsBar } from "./stats-bar.tsx";
+import { connectEvents, type FeedStatus, fetchFragment } from "./api.ts";
+import { KeyList } from "./key-list.tsx";
+import type { StatsJson } from "./shared/api-types.ts";
+import { formatTimestamp, statsDisplay } from "./shared/format.ts";
+import { startWriteTools } from "./write-tools.ts";
+
+/** The charts gain a sample every 5 s on the server; fetching them that often is enough. */
+const HISTORY_REFRESH_MS = 5000;
+/** The stylesheet's phone breakpoint. */
+const PHONE_WIDTH = "(max-width: 576px)";
 
 function element(id: string): HTMLElement {
   const found = document.getElementById(id);
@@ -21,42 +24,78 @@ function element(id: string): HTMLElement {
   return found;
 }
 
+const STATUS_TEXT: Record<FeedStatus, string> = {
+  connecting: "connecting…",
+  live: "live",
+  reconnecting: "offline, reconnecting…",
+  offline: "offline",
+};
+
 function start(): void {
-  const keysRoot = element("keys");
-  const statsRoot = element("stats");
-  const statusRoot = element("live-status");
+  const status = element("live-status");
+  const announcer = element("announcer");
+  const listProblem = element("list-problem");
+  let lastUpdateMs = Date.now();
+  let feedStatus: FeedStatus = "connecting";
 
-  const loaded = JSON.parse(keysRoot.dataset.page ?? "") as KeyPageJson;
-  const query = keysRoot.dataset.query ?? "";
-  const prefix = decodeKey(loaded.prefix);
+  const announce = (message: string) => {
+    announcer.textContent = message;
+  };
 
-  const [page, setPage] = createStore<PageState>(pageState(loaded));
-  const [stats, setStats] = createSignal(JSON.parse(statsRoot.dataset.stats ?? "") as StatsJson);
-  const [status, setStatus] = createSignal<FeedStatus>("connecting");
-  // Keyed by key, so rows that stay keep their component (and their open state).
-  const showPage = (next: PageState) => setPage(reconcile(next, { key: "key", merge: true }));
+  const list = new KeyList(element("keys"), {
+    writes: document.body.dataset.writes === "on",
+    announce,
+    refreshFailed: (message) => {
+      listProblem.hidden = message === undefined;
+      const text = listProblem.querySelector(".problem-text");
+      if (text !== null) text.textContent = `The list could not be refreshed: ${message ?? ""}.`;
+    },
+  });
+  listProblem.querySelector("button")?.addEventListener("click", () => list.refresh());
+
+  const showStatus = () => {
+    status.dataset.state = feedStatus;
+    document.body.dataset.live = feedStatus;
+    status.textContent =
+      feedStatus === "live" || feedStatus === "connecting"
+        ? STATUS_TEXT[feedStatus]
+        : `${STATUS_TEXT[feedStatus]} Last update ${formatTimestamp(lastUpdateMs)}`;
+  };
 
   connectEvents({
-    stats: setStats,
-    changes: (event) => showPage(applyChanges(unwrap(page), event.changes, prefix, loaded.limit)),
-    resync: () => {
-      fetchKeyPage(query).then(
-        (fresh) => showPage(pageState(fresh)),
-        (error: unknown) => console.error("litecached: cannot reload the keys:", error),
-      );
+    stats: (stats: StatsJson) => {
+      lastUpdateMs = Date.now();
+      for (const stat of statsDisplay(stats)) {
+        const cell = document.querySelector(`[data-stat="${stat.name}"]`);
+        if (cell !== null) cell.textContent = stat.value;
+      }
     },
+    changes: (event) => list.changes(event.changes),
+    resync: () => list.refresh(),
     status: (next) => {
-      setStatus(next);
-      statusRoot.dataset.state = next;
+      feedStatus = next;
+      showStatus();
     },
   });
 
-  keysRoot.textContent = "";
-  render(() => <KeyBrowser page={page} loaded={loaded} prefixLabel={keyLabel(prefix)} />, keysRoot);
-  statsRoot.textContent = "";
-  render(() => <StatsBar stats={stats()} />, statsRoot);
-  statusRoot.textContent = "";
-  render(() => <LiveStatus status={status()} />, statusRoot);
+  // On a phone the charts start folded, so that the first keys show without scrolling.
+  const history = element("history");
+  if (history instanceof HTMLDetailsElement && window.matchMedia(PHONE_WIDTH).matches) {
+    history.open = false;
+  }
+  const charts = element("history-charts");
+  setInterval(() => {
+    if (feedStatus !== "live") return;
+    fetchFragment("/fragments/history").then(
+      (fragment) => charts.replaceChildren(fragment),
+      () => {
+        // The event stream reports the server's absence; the next round tries again.
+      },
+    );
+  }, HISTORY_REFRESH_MS);
+
+  startWriteTools({ announce });
+  list.openFromPage(document.body.dataset.openKey);
 }
 
 start();

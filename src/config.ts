@@ -14,6 +14,8 @@ export const VERSION = "0.1.0";
  */
 export const MEMCACHED_PROTOCOL_VERSION = "1.6.18";
 
+import { LOG_FORMATS, type LogFormat } from "./log.ts";
+
 export const SYNC_MODES = ["normal", "full"] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 
@@ -27,6 +29,15 @@ export interface Config {
   sync: SyncMode;
   /** Seconds of silence after which a connection is closed; 0 disables. */
   idleTimeout: number;
+  /** Lets the monitor page set, delete and flush keys (off by default: the page is read-only). */
+  monitorWrites: boolean;
+  /** Log only warnings and errors. */
+  quiet: boolean;
+  logFormat: LogFormat;
+  /** Group commits taking this many milliseconds or more are logged; 0 logs every one. */
+  slowCommitMs: number;
+  /** The memory tier's budget in bytes (hot items held in front of SQLite); 0 turns it off. */
+  memory: number;
   /** `user:password` lines (memcached's -Y): every client must authenticate. */
   authFile?: string;
   /** PEM certificate chain and key: both ports speak TLS (memcached's -Z). */
@@ -41,6 +52,7 @@ export class ConfigError extends Error {
 }
 
 export const USAGE = `Usage: litecached [options] <database.sqlite>
+       litecached import <database.sqlite> --from <host:port>   (see import --help)
 
 A memcached-compatible server that keeps every item in SQLite.
 
@@ -52,8 +64,16 @@ Options:
   --max-item-size <n>   largest value in bytes; k and m suffixes (default 1m)
   --sync normal|full    normal survives process crashes; full also fsyncs
                         every commit to survive power loss (default normal)
+  --memory <size>       memory for hot items in front of SQLite; k, m and g
+                        suffixes, 0 for none (default 64m)
   --idle-timeout <s>    close memcached connections silent for s seconds
                         (default 0: never)
+  --monitor-writes      let the monitor page set, delete and flush keys
+                        (default: the page is read-only)
+  --quiet               log only warnings and errors
+  --log-format text|json
+                        log lines as text or as JSON objects (default text)
+  --slow-commit-ms <n>  log commits that take n ms or more (default 100)
   --auth-file <path>    user:password lines; clients must authenticate (text:
                         memcached's -Y handshake, binary: SASL PLAIN, monitor:
                         HTTP Basic)
@@ -70,10 +90,17 @@ const DEFAULTS = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  monitorWrites: false,
+  quiet: false,
+  logFormat: "text",
+  slowCommitMs: 100,
+  memory: 64 * 1024 * 1024,
 } as const satisfies Omit<Config, "databasePath">;
 
 /** memcached refuses items above 1 GiB whatever its -I says; so do we. */
 const MAX_ITEM_SIZE_LIMIT = 1024 * 1024 * 1024;
+/** A sanity bound on --memory, far above any machine this runs on. */
+const MAX_MEMORY_LIMIT = 1024 * 1024 * 1024 * 1024;
 
 type ValueFlag =
   | "--port"
@@ -83,6 +110,9 @@ type ValueFlag =
   | "--max-item-size"
   | "--sync"
   | "--idle-timeout"
+  | "--log-format"
+  | "--slow-commit-ms"
+  | "--memory"
   | "--auth-file"
   | "--tls-cert"
   | "--tls-key";
@@ -95,10 +125,16 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--max-item-size",
   "--sync",
   "--idle-timeout",
+  "--log-format",
+  "--slow-commit-ms",
+  "--memory",
   "--auth-file",
   "--tls-cert",
   "--tls-key",
 ]);
+
+/** Commits are logged from this long on at most (a minute): a larger threshold is a typo. */
+const MAX_SLOW_COMMIT_MS = 60_000;
 
 export function parseCommandLine(args: readonly string[]): CommandLine {
   const config: Omit<Config, "databasePath"> & { databasePath?: string } = { ...DEFAULTS };
@@ -106,6 +142,14 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     const arg = args[index] as string;
     if (arg === "-h" || arg === "--help") return { kind: "help" };
     if (arg === "--version") return { kind: "version" };
+    if (arg === "--monitor-writes") {
+      config.monitorWrites = true;
+      continue;
+    }
+    if (arg === "--quiet") {
+      config.quiet = true;
+      continue;
+    }
     if (arg.startsWith("-") && arg !== "-") {
       const [flag, inlineValue] = splitFlag(arg);
       if (!VALUE_FLAGS.has(flag)) throw new ConfigError(`unknown option ${flag}`);
@@ -158,7 +202,10 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       config.maxConnections = parseInteger(flag, value, 1, 1_000_000);
       return;
     case "--max-item-size":
-      config.maxItemSize = parseSize(flag, value);
+      config.maxItemSize = parseSize(flag, value, 1, MAX_ITEM_SIZE_LIMIT, "1g");
+      return;
+    case "--memory":
+      config.memory = parseSize(flag, value, 0, MAX_MEMORY_LIMIT, "1024g");
       return;
     case "--sync":
       if (!(SYNC_MODES as readonly string[]).includes(value)) {
@@ -168,6 +215,15 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       return;
     case "--idle-timeout":
       config.idleTimeout = parseInteger(flag, value, 0, 86_400 * 365);
+      return;
+    case "--log-format":
+      if (!(LOG_FORMATS as readonly string[]).includes(value)) {
+        throw new ConfigError(`${flag} must be one of ${LOG_FORMATS.join(", ")}, not ${value}`);
+      }
+      config.logFormat = value as LogFormat;
+      return;
+    case "--slow-commit-ms":
+      config.slowCommitMs = parseInteger(flag, value, 0, MAX_SLOW_COMMIT_MS);
       return;
     case "--auth-file":
       config.authFile = nonEmptyPath(flag, value);
@@ -201,12 +257,12 @@ function parsePort(flag: string, value: string): number {
 
 const SIZE_SUFFIXES: Record<string, number> = { "": 1, k: 1024, m: 1024 * 1024, g: 1024 ** 3 };
 
-function parseSize(flag: string, value: string): number {
+function parseSize(flag: string, value: string, min: number, max: number, maxText: string): number {
   const match = /^(\d+)([kmg]?)$/i.exec(value);
   if (!match) throw new ConfigError(`${flag} must be a size such as 512k or 1m, not ${value}`);
   const size = Number(match[1]) * (SIZE_SUFFIXES[(match[2] ?? "").toLowerCase()] ?? 1);
-  if (size < 1 || size > MAX_ITEM_SIZE_LIMIT) {
-    throw new ConfigError(`${flag} must be between 1 and 1g, not ${value}`);
+  if (size < min || size > max) {
+    throw new ConfigError(`${flag} must be between ${min} and ${maxText}, not ${value}`);
   }
   return size;
 }

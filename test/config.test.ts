@@ -16,6 +16,11 @@ const DEFAULTS: Config = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  monitorWrites: false,
+  quiet: false,
+  logFormat: "text",
+  slowCommitMs: 100,
+  memory: 64 * 1024 * 1024,
 };
 
 /** The config for `args` followed by the database path. */
@@ -51,6 +56,9 @@ describe("parseCommandLine", () => {
     [["--sync", "full"], { sync: "full" }],
     [["--sync", "normal"], { sync: "normal" }],
     [["--idle-timeout", "30"], { idleTimeout: 30 }],
+    [["--log-format", "json"], { logFormat: "json" }],
+    [["--slow-commit-ms", "0"], { slowCommitMs: 0 }],
+    [["--memory", "256m"], { memory: 256 * 1024 * 1024 }],
   ];
   for (const [args, expected] of flags) {
     test(`Should read ${args.join(" ")}`, () => {
@@ -61,6 +69,11 @@ describe("parseCommandLine", () => {
       expect(configOf(args.join("="))).toEqual({ ...DEFAULTS, ...expected });
     });
   }
+
+  test("Should turn the monitor's writes on with --monitor-writes, and only then", () => {
+    expect(configOf("--monitor-writes")).toEqual({ ...DEFAULTS, monitorWrites: true });
+    expect(configOf().monitorWrites).toBe(false);
+  });
 
   test("Should read every flag at once, before and after the path", () => {
     const result = parseCommandLine([
@@ -75,6 +88,13 @@ describe("parseCommandLine", () => {
       "--sync",
       "full",
       "--idle-timeout=5",
+      "--monitor-writes",
+      "--quiet",
+      "--log-format=json",
+      "--slow-commit-ms",
+      "250",
+      "--memory",
+      "6m",
     ]);
     expect(result).toEqual({
       kind: "run",
@@ -87,6 +107,11 @@ describe("parseCommandLine", () => {
         maxItemSize: 4096,
         sync: "full",
         idleTimeout: 5,
+        monitorWrites: true,
+        quiet: true,
+        logFormat: "json",
+        slowCommitMs: 250,
+        memory: 6 * 1024 * 1024,
       },
     });
   });
@@ -110,6 +135,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--idle-timeout", "31536000").idleTimeout).toBe(31_536_000);
     expect(configOf("--max-item-size", "1").maxItemSize).toBe(1);
     expect(configOf("--max-item-size", "1g").maxItemSize).toBe(1024 ** 3);
+    expect(configOf("--memory", "0").memory).toBe(0);
+    expect(configOf("--memory", "1024g").memory).toBe(1024 ** 4);
   });
 
   test("Should read k, m and g size suffixes in either case", () => {
@@ -119,6 +146,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--max-item-size=2M").maxItemSize).toBe(2 * 1024 * 1024);
     expect(configOf("--max-item-size", "1G").maxItemSize).toBe(1024 ** 3);
     expect(configOf("--max-item-size", "0001k").maxItemSize).toBe(1024);
+    expect(configOf("--memory", "100k").memory).toBe(100 * 1024);
+    expect(configOf("--memory=2G").memory).toBe(2 * 1024 ** 3);
   });
 
   const invalid: [string[], string][] = [
@@ -149,12 +178,20 @@ describe("parseCommandLine", () => {
     [["--max-item-size", "m"], "--max-item-size must be a size such as 512k or 1m, not m"],
     [["--max-item-size", "-1"], "--max-item-size must be a size such as 512k or 1m, not -1"],
     [["--max-item-size", "1kb"], "--max-item-size must be a size such as 512k or 1m, not 1kb"],
+    [["--memory", "1025g"], "--memory must be between 0 and 1024g, not 1025g"],
+    [["--memory", "64mb"], "--memory must be a size such as 512k or 1m, not 64mb"],
+    [["--memory", "-1"], "--memory must be a size such as 512k or 1m, not -1"],
+    [["--memory", ""], "--memory must be a size such as 512k or 1m, not "],
     [["--sync", "fast"], "--sync must be one of normal, full, not fast"],
     [["--sync", "FULL"], "--sync must be one of normal, full, not FULL"],
     [["--sync="], "--sync must be one of normal, full, not "],
     [["--idle-timeout", "-1"], "--idle-timeout must be a whole number, not -1"],
     [["--idle-timeout", "soon"], "--idle-timeout must be a whole number, not soon"],
     [["--idle-timeout", "31536001"], "--idle-timeout must be between 0 and 31536000, not 31536001"],
+    [["--log-format", "xml"], "--log-format must be one of text, json, not xml"],
+    [["--slow-commit-ms", "-5"], "--slow-commit-ms must be a whole number, not -5"],
+    [["--slow-commit-ms", "60001"], "--slow-commit-ms must be between 0 and 60000, not 60001"],
+    [["--quiet=yes"], "unknown option --quiet"],
   ];
   for (const [args, message] of invalid) {
     test(`Should refuse ${JSON.stringify(args.join(" "))} and say why`, () => {
@@ -224,6 +261,11 @@ describe("USAGE and VERSION", () => {
       "--max-item-size",
       "--sync",
       "--idle-timeout",
+      "--monitor-writes",
+      "--quiet",
+      "--log-format",
+      "--slow-commit-ms",
+      "--memory",
       "--version",
       "-h, --help",
     ]) {

@@ -160,6 +160,20 @@ export class CommandCore {
     return item;
   }
 
+  /**
+   * The keys of a multiget, in order: the store looks them up together (the
+   * memory tier first, then one SQLite statement for the rest).
+   */
+  fetchMany(keys: readonly Uint8Array[], kind: FetchKind): (Item | null)[] {
+    const items = this.store.getMany(keys);
+    for (let index = 0; index < keys.length; index++) {
+      const found = items[index] !== null;
+      this.countFetch(kind, found);
+      if (found && this.itemStates.tracking) this.itemStates.noteFetch(keys[index] as Uint8Array);
+    }
+    return items;
+  }
+
   /** A meta get: the item with its header state, vivified on a miss if asked. */
   metaFetch(key: Uint8Array, options: MetaFetchOptions): MetaFetchResult | null {
     this.itemStates.startTracking();

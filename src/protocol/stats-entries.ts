@@ -20,6 +20,7 @@ export type Settings = Pick<
   | "sync"
   | "authFile"
   | "tlsCert"
+  | "memory"
 >;
 
 export type StatValue = string | number | bigint;
@@ -32,6 +33,7 @@ function seconds(microseconds: number): string {
 export function generalStats(stats: Stats, store: Store, settings: Settings): StatEntry[] {
   const usage = process.resourceUsage();
   const counters = stats.counters;
+  const tier = store.memoryTierStats();
   return [
     ["pid", process.pid],
     ["uptime", stats.uptimeSeconds],
@@ -69,13 +71,14 @@ export function generalStats(stats: Stats, store: Store, settings: Settings): St
     ["auth_errors", counters.auth_errors],
     ["bytes_read", counters.bytes_read],
     ["bytes_written", counters.bytes_written],
-    ["limit_maxbytes", 0],
+    ["limit_maxbytes", tier.limitBytes],
     ["accepting_conns", 1],
     ["threads", 1],
-    ["bytes", store.itemBytes],
+    // memcached's memory figures describe the memory tier; SQLite's are below.
+    ["bytes", tier.bytes],
     ["curr_items", store.itemCount],
     ["total_items", counters.total_items],
-    ["evictions", 0],
+    ["evictions", tier.evictions],
     ["reclaimed", 0],
     // litecached's own
     ["litecached_version", VERSION],
@@ -83,13 +86,17 @@ export function generalStats(stats: Stats, store: Store, settings: Settings): St
     ["commits", store.commitCount],
     ["commit_failures", store.commitFailureCount],
     ["database_bytes", store.fileSize],
+    ["item_bytes", store.itemBytes],
+    ["memory_tier_items", tier.items],
+    ["memory_tier_hits", tier.hits],
+    ["memory_tier_misses", tier.misses],
     ["sync_mode", settings.sync],
   ];
 }
 
 export function settingsStats(settings: Settings): StatEntry[] {
   return [
-    ["maxbytes", 0],
+    ["maxbytes", settings.memory],
     ["maxconns", settings.maxConnections],
     ["tcpport", settings.port],
     ["udpport", 0],

@@ -3,6 +3,7 @@
  * I/O error): tell the Store (the batch may be lost), count it, and log it
  * without flooding the log.
  */
+import { log } from "../log.ts";
 import type { CommandCore } from "./command-core.ts";
 
 /** A full disk fails every request: log at most one failure a second. */
@@ -24,7 +25,7 @@ export function logStorageError(error: Error): void {
   const now = Date.now();
   if (now - lastLogMs < LOG_INTERVAL_MS) return;
   lastLogMs = now;
-  console.error("litecached: storage error:", error.message);
+  log.error("storage_error", `storage error: ${error.message}`, { error: error.message });
 }
 
 /** The SQLite error code worth showing a client (never a message or a stack trace). */

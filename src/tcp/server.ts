@@ -4,11 +4,15 @@
  * cleanly. Everything about one client lives in its Connection.
  */
 import type { Socket, TCPSocketListener } from "bun";
+import { log } from "../log.ts";
 import type { CommandCore } from "../protocol/command-core.ts";
 import { Reply } from "../protocol/text/replies.ts";
 import { Connection, protocolSessions, type SessionFactory } from "./connection.ts";
 
 export { MAX_PENDING_OUTPUT_BYTES } from "./connection.ts";
+
+/** Connections refused at --max-conns are logged in one line a second at most. */
+const REFUSAL_LOG_INTERVAL_MS = 1000;
 
 /** How often silent connections are looked for when --idle-timeout is set. */
 const IDLE_SWEEP_INTERVAL_MS = 250;
@@ -35,6 +39,9 @@ export class MemcachedServer {
   private readonly sockets = new Set<MemcachedSocket>();
   private listener: TCPSocketListener<Connection | undefined> | undefined;
   private idleSweep: ReturnType<typeof setInterval> | undefined;
+  /** Connections refused since the last log line about refusals, and when that was. */
+  private refusalsNotLogged = 0;
+  private lastRefusalLogMs = 0;
 
   constructor(core: CommandCore, options: MemcachedServerOptions) {
     this.core = core;
@@ -54,7 +61,9 @@ export class MemcachedServer {
         drain: (socket) => socket.data?.drain(),
         close: (socket) => this.onClose(socket),
         error: (socket, error) => {
-          console.error(`litecached: connection error: ${error.message}`);
+          log.warn("connection_error", `connection error: ${error.message}`, {
+            error: error.message,
+          });
           socket.end();
         },
       },
@@ -95,6 +104,7 @@ export class MemcachedServer {
     const counters = this.core.stats.counters;
     if (this.sockets.size >= this.options.maxConnections) {
       counters.rejected_connections++;
+      this.logRefusal();
       socket.data = undefined;
       socket.write(Reply.TOO_MANY_CONNECTIONS);
       socket.end();
@@ -105,6 +115,22 @@ export class MemcachedServer {
     counters.total_connections++;
     this.core.stats.currentConnections = this.sockets.size;
     socket.setNoDelay(true);
+  }
+
+  /** A flood of refused connections makes one line a second, with its count. */
+  private logRefusal(): void {
+    this.refusalsNotLogged++;
+    const now = Date.now();
+    if (now - this.lastRefusalLogMs < REFUSAL_LOG_INTERVAL_MS) return;
+    const refused = this.refusalsNotLogged;
+    const maxConnections = this.options.maxConnections;
+    log.warn(
+      "connections_refused",
+      `refused ${refused} connection${refused === 1 ? "" : "s"} at --max-conns ${maxConnections}`,
+      { refused, maxConnections },
+    );
+    this.refusalsNotLogged = 0;
+    this.lastRefusalLogMs = now;
   }
 
   private onClose(socket: MemcachedSocket): void {

@@ -1,34 +1,48 @@
 /** @jsxImportSource hono/jsx */
 /**
- * The monitor's Hono app: the key browser page on /, the JSON API under
- * /api, the event stream, /metrics and /healthz. Every response carries the
- * security headers; requests for a foreign Host are refused first. Errors a
- * request caused become JSON with their status, anything else a generic 500.
+ * The monitor's Hono app: the page on /, the fragments its island merges
+ * in, the JSON API under /api, the event stream, /metrics and /healthz.
+ * Hono's own middleware does the generic work (secure headers, timing,
+ * compression, ETags, CSRF); the policy is ours: requests for a foreign
+ * Host are refused first, errors a request caused become JSON with their
+ * status, anything else a generic 500.
  */
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { compress } from "hono/compress";
+import { etag } from "hono/etag";
+import { HTTPException } from "hono/http-exception";
+import { timing } from "hono/timing";
+import type { ErrorJson, ItemJson } from "../../client/shared/api-types.ts";
+import { decodeKey, encodeKey, KeyDecodeError, keyLabel } from "../../client/shared/key-codec.ts";
 import type { Access } from "../auth/access.ts";
 import { monitorAuth } from "../auth/monitor-auth.ts";
 import type { Stats } from "../stats.ts";
 import type { Store } from "../store/store.ts";
 import { ApiError, badRequest } from "./api-error.ts";
-import type { ItemJson } from "./api-types.ts";
-import { ASSET_PATHS, assetResponse, loadClientAssets } from "./client-assets.ts";
+import { assetResponse, loadClientAssets } from "./client-assets.ts";
 import { ChangeFeed } from "./events.ts";
 import { FAVICON_PATH, FAVICON_SVG } from "./favicon.ts";
 import { allowedHosts, hostCheck } from "./host-check.ts";
-import { decodeKey, KeyDecodeError } from "./key-codec.ts";
+import { countKeys } from "./key-counts.ts";
 import {
   integerParameter,
+  type KeyPageQuery,
   keyJson,
   keyPageJson,
+  keyParameter,
   loadKeyPage,
+  pageQueryString,
   parseKeyPageQuery,
   rawQueryParameters,
 } from "./key-page.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { securityHeaders } from "./security-headers.ts";
+import { StatsHistory } from "./stats-history.ts";
 import { CommandRate, statsSnapshot } from "./stats-snapshot.ts";
+import { HistoryCharts } from "./views/history-charts.tsx";
+import { KeyList } from "./views/key-list.tsx";
 import { MonitorPage } from "./views/monitor-page.tsx";
+import { addWriteRoutes } from "./write-routes.ts";
 
 export interface WebDependencies {
   store: Store;
@@ -38,18 +52,25 @@ export interface WebDependencies {
   port?: number;
   /** Simultaneous event streams (each is an open connection with a timer). */
   maxEventClients?: number;
+  /** --monitor-writes: set, delete and flush from the page. Off by default. */
+  writes?: boolean;
+  /** --max-item-size: the largest value a write from the page may store. */
+  maxItemSize?: number;
   /** With --auth-file: every route but /healthz asks for a user's credentials. */
   access?: Access;
 }
 
 export interface WebApp extends Hono {
-  /** Ends open event streams, so that the HTTP server can stop. */
+  /** Ends open event streams and the history sampler, so that the server can stop. */
   closeEventStreams(): void;
+  /** Takes a history sample now (the server does every 5 s by itself). */
+  sampleHistory(): void;
 }
 
 const KEY_ROUTE_PREFIX = "/api/keys/";
 /** Largest `max` a client may ask for; the value is cut there and flagged `truncated`. */
 const MAX_VALUE_BYTES = 1024 ** 3;
+const DEFAULT_MAX_ITEM_SIZE = 1024 * 1024;
 
 export function createWebApp(dependencies: WebDependencies): WebApp {
   const { store, stats } = dependencies;
@@ -58,28 +79,61 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
   const feed = new ChangeFeed(store, snapshot, {
     maxClients: dependencies.maxEventClients ?? 64,
   });
+  const history = new StatsHistory(store, stats);
+  history.start();
+  const hosts = allowedHosts(dependencies.host ?? "127.0.0.1", dependencies.port ?? 8000);
   const app = new Hono();
 
+  app.use(timing({ totalDescription: "app" }));
   app.use(securityHeaders);
-  app.use(serverTiming);
-  app.use(hostCheck(allowedHosts(dependencies.host ?? "127.0.0.1", dependencies.port ?? 8000)));
+  app.use(hostCheck(hosts));
   if (dependencies.access !== undefined) app.use(monitorAuth(dependencies.access));
+  // Event streams are left alone (the middleware skips text/event-stream), as are assets, already compressed.
+  app.use(compress());
 
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
+    const assets = await loadClientAssets();
+    const parameters = rawQueryParameters(c.req.url);
     const query = parseKeyPageQuery(c.req.url);
-    // Start building the island while the browser reads the HTML (from source only).
-    void loadClientAssets().catch((error: unknown) => {
-      console.error("litecached: cannot build the monitor's script:", error);
-    });
-    const page = keyPageJson(loadKeyPage(store, query));
-    const search = rawSearch(c.req.url);
-    const html = (<MonitorPage stats={snapshot()} page={page} query={search} />).toString();
+    const openKey = keyParameter(parameters, "key");
+    if (openKey !== undefined && openKey.length > 0) startPageAt(store, query, openKey);
+    const page = loadKeyPage(store, query);
+    const html = (
+      <MonitorPage
+        stats={snapshot()}
+        history={history.toJson()}
+        page={keyPageJson(page)}
+        counts={countKeys(store, page)}
+        query={pageQueryString(query)}
+        openKey={openKey !== undefined && openKey.length > 0 ? encodeKey(openKey) : undefined}
+        writes={dependencies.writes ?? false}
+        assets={assets}
+      />
+    ).toString();
     return c.html(`<!doctype html>${html}`);
   });
 
-  app.get(ASSET_PATHS.script, (c) => assetResponse(c, "script"));
-  app.get(ASSET_PATHS.css, (c) => assetResponse(c, "css"));
+  app.get("/fragments/keys", (c) => {
+    const query = parseKeyPageQuery(c.req.url);
+    const page = loadKeyPage(store, query);
+    const html = (
+      <KeyList
+        page={keyPageJson(page)}
+        counts={countKeys(store, page)}
+        query={pageQueryString(query)}
+      />
+    ).toString();
+    return c.html(html);
+  });
 
+  app.get("/fragments/history", (c) =>
+    c.html((<HistoryCharts history={history.toJson()} />).toString()),
+  );
+
+  app.use("/assets/*", etag());
+  app.get("/assets/*", async (c) => (await assetResponse(c)) ?? c.notFound());
+
+  app.use(FAVICON_PATH, etag());
   app.get(FAVICON_PATH, (c) =>
     c.body(FAVICON_SVG, 200, {
       "Content-Type": "image/svg+xml",
@@ -97,13 +151,23 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
   });
 
   // The same as /api/keys/:key for keys a browser cannot put in a path ("." and "..").
-  app.get("/api/key", (c) => {
-    const raw = rawQueryParameters(c.req.url).get("key");
-    if (raw === undefined) throw badRequest("key is required");
-    return c.json(itemJson(store, decodeKeyText(raw), c.req.url));
+  app.get("/api/key", (c) => c.json(itemJson(store, requiredKey(c.req.url), c.req.url)));
+
+  // The exact bytes of a value, as a file to save.
+  app.get("/api/value", (c) => {
+    const key = requiredKey(c.req.url);
+    const item = store.getDetails(key);
+    if (item === null) throw new ApiError(404, "unknown_key", "no item has this key");
+    return c.body(item.value as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": "application/octet-stream",
+      "Content-Disposition": downloadDisposition(key),
+      "Cache-Control": "no-store",
+    });
   });
 
   app.get("/api/stats", (c) => c.json(snapshot()));
+
+  app.get("/api/history", (c) => c.json(history.toJson()));
 
   app.get("/api/events", (c) => {
     const stream = feed.open(c.req.raw.signal);
@@ -119,6 +183,12 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
     });
   });
 
+  addWriteRoutes(app, store, {
+    enabled: dependencies.writes ?? false,
+    allowedOrigins: new Set([...hosts].map((host) => `http://${host}`)),
+    maxItemSize: dependencies.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE,
+  });
+
   app.get("/metrics", (c) =>
     c.body(renderMetrics(store, stats), 200, { "Content-Type": METRICS_CONTENT_TYPE }),
   );
@@ -129,23 +199,41 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.toJson(), error.status);
+    if (error instanceof HTTPException) {
+      // Hono's own middleware (csrf: a write from another origin) throws these.
+      const body: ErrorJson = {
+        error: error.status === 403 ? "forbidden" : "http_error",
+        message: error.status === 403 ? "this request came from another origin" : error.message,
+      };
+      return c.json(body, error.status);
+    }
     console.error("litecached: monitor request failed:", error);
     return c.json({ error: "internal", message: "internal server error" }, 500);
   });
 
-  return Object.assign(app, { closeEventStreams: () => feed.closeAll() });
+  return Object.assign(app, {
+    closeEventStreams: () => {
+      feed.closeAll();
+      history.stop();
+    },
+    sampleHistory: () => history.sample(),
+  });
 }
 
-/** Reports the time spent in the app (not in the network) as Server-Timing, for browsers' dev tools. */
-const serverTiming: MiddlewareHandler = async (c, next) => {
-  const started = performance.now();
-  await next();
-  c.res.headers.set("Server-Timing", `app;dur=${(performance.now() - started).toFixed(2)}`);
-};
+/**
+ * `?key=` without a cursor: start the page at that key, one index probe
+ * for the key before it, so the page shows the key first whatever its depth.
+ */
+function startPageAt(store: Store, query: KeyPageQuery, key: Uint8Array): void {
+  if (query.after !== undefined || query.before !== undefined) return;
+  const [previous] = store.listKeys({ prefix: query.prefix, before: key, limit: 1 });
+  if (previous !== undefined) query.after = previous.key;
+}
 
-function rawSearch(url: string): string {
-  const start = url.indexOf("?");
-  return start === -1 ? "" : url.slice(start);
+function requiredKey(url: string): Uint8Array {
+  const raw = rawQueryParameters(url).get("key");
+  if (raw === undefined) throw badRequest("key is required");
+  return decodeKeyText(raw);
 }
 
 /** A key from the URL (percent-encoded bytes); 400 if the encoding is broken. */
@@ -156,6 +244,13 @@ function decodeKeyText(text: string): Uint8Array {
     if (error instanceof KeyDecodeError) throw badRequest(`key: ${error.message}`);
     throw error;
   }
+}
+
+/** A file name from the key: its label with anything a file system may refuse replaced. */
+function downloadDisposition(key: Uint8Array): string {
+  const name = keyLabel(key).replace(/[\\/:*?"<>|\s]/g, "_") || "value";
+  const ascii = name.replace(/[^\x20-\x7e]/g, "_");
+  return `attachment; filename="${ascii}.bin"; filename*=UTF-8''${encodeURIComponent(name)}.bin`;
 }
 
 function itemJson(store: Store, key: Uint8Array, url: string): ItemJson {

@@ -2,10 +2,14 @@
  * The island's script and stylesheet: taken from the binary when compiled,
  * built from client/ on first request when run from source (`bun main.ts`),
  * so a fresh clone needs no build step and never serves a stale bundle.
- * Served with an ETag so browsers revalidate cheaply.
+ *
+ * Each is served under a name holding a hash of its content
+ * (/assets/monitor.3kx9f.js), so browsers may keep it for a year without
+ * asking again, and compressed once, when loaded, with brotli and gzip.
  */
-import { join } from "node:path";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
 import type { Context } from "hono";
+import { BUILD_SCRIPT } from "../../build.ts";
 import { EMBEDDED_ASSETS } from "./embedded-assets.ts";
 
 export interface ClientAssets {
@@ -13,22 +17,26 @@ export interface ClientAssets {
   css: string;
 }
 
-export const ASSET_PATHS = { script: "/assets/monitor.js", css: "/assets/monitor.css" } as const;
+/** A year: the longest lifetime caches honour, for names that change with their content. */
+export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
 interface ServedAsset {
-  body: string;
-  etag: string;
+  path: string;
   contentType: string;
+  etag: string;
+  identity: Uint8Array;
+  gzip: Uint8Array;
+  brotli: Uint8Array;
 }
 
 export interface ServedAssets {
-  script: ServedAsset;
-  css: ServedAsset;
+  paths: { script: string; css: string };
+  byPath: Map<string, ServedAsset>;
 }
 
 let loading: Promise<ServedAssets> | undefined;
 
-/** The assets, built at most once per process. */
+/** The assets, built and compressed at most once per process. */
 export function loadClientAssets(): Promise<ServedAssets> {
   loading ??= resolveAssets()
     .then(serve)
@@ -44,15 +52,13 @@ async function resolveAssets(): Promise<ClientAssets> {
   return EMBEDDED_ASSETS ?? (await buildInChildProcess());
 }
 
-const REPOSITORY_ROOT = join(import.meta.dir, "..", "..");
-
 /**
- * Runs client-build.ts in a child process: Babel and the bundler take some
- * 70 MiB that the server would otherwise keep for the rest of its life.
+ * Runs build.ts's asset step in a child process: Babel and the bundler
+ * take some 70 MiB that the server would otherwise keep for the rest of
+ * its life.
  */
 async function buildInChildProcess(): Promise<ClientAssets> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "client-build.ts")], {
-    cwd: REPOSITORY_ROOT,
+  const child = Bun.spawn([process.execPath, BUILD_SCRIPT, "--assets-json"], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -68,23 +74,45 @@ async function buildInChildProcess(): Promise<ClientAssets> {
   return JSON.parse(output) as ClientAssets;
 }
 
+const encoder = new TextEncoder();
+
 function serve(assets: ClientAssets): ServedAssets {
-  const asset = (body: string, contentType: string): ServedAsset => ({
-    body,
-    contentType,
-    etag: `"${Bun.hash(body).toString(36)}"`,
-  });
+  const asset = (name: string, extension: string, text: string, contentType: string) => {
+    const identity = encoder.encode(text);
+    const hash = Bun.hash(identity).toString(36).slice(0, 10);
+    return {
+      path: `/assets/${name}.${hash}.${extension}`,
+      contentType,
+      etag: `"${hash}"`,
+      identity,
+      gzip: Bun.gzipSync(identity, { level: 9 }),
+      brotli: new Uint8Array(
+        brotliCompressSync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }),
+      ),
+    } satisfies ServedAsset;
+  };
+  const script = asset("monitor", "js", assets.script, "text/javascript; charset=utf-8");
+  const css = asset("monitor", "css", assets.css, "text/css; charset=utf-8");
   return {
-    script: asset(assets.script, "text/javascript; charset=utf-8"),
-    css: asset(assets.css, "text/css; charset=utf-8"),
+    paths: { script: script.path, css: css.path },
+    byPath: new Map([script, css].map((served) => [served.path, served])),
   };
 }
 
-export async function assetResponse(c: Context, which: keyof ServedAssets): Promise<Response> {
-  const asset = (await loadClientAssets())[which];
-  c.header("ETag", asset.etag);
-  c.header("Cache-Control", "no-cache");
-  if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304);
+/** The asset at this path in the encoding the browser prefers; undefined for an unknown path. */
+export async function assetResponse(c: Context): Promise<Response | undefined> {
+  const asset = (await loadClientAssets()).byPath.get(c.req.path);
+  if (asset === undefined) return undefined;
+  const accepted = c.req.header("accept-encoding") ?? "";
+  const [encoding, body] = /\bbr\b/.test(accepted)
+    ? (["br", asset.brotli] as const)
+    : /\bgzip\b/.test(accepted)
+      ? (["gzip", asset.gzip] as const)
+      : ([undefined, asset.identity] as const);
   c.header("Content-Type", asset.contentType);
-  return c.body(asset.body);
+  c.header("Cache-Control", IMMUTABLE_CACHE_CONTROL);
+  c.header("ETag", asset.etag);
+  c.header("Vary", "Accept-Encoding");
+  if (encoding !== undefined) c.header("Content-Encoding", encoding);
+  return c.body(body as Uint8Array<ArrayBuffer>);
 }

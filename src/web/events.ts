@@ -9,9 +9,15 @@
  * listener exists only while someone watches, so an unwatched server pays
  * nothing.
  */
+
+import {
+  type ChangeJson,
+  type ChangesEventJson,
+  EVENT,
+  type StatsJson,
+} from "../../client/shared/api-types.ts";
+import { encodeKey } from "../../client/shared/key-codec.ts";
 import type { Change, Store } from "../store/store.ts";
-import { type ChangeJson, type ChangesEventJson, EVENT, type StatsJson } from "./api-types.ts";
-import { encodeKey } from "./key-codec.ts";
 
 const FLUSH_INTERVAL_MS = 100;
 const STATS_INTERVAL_MS = 1000;

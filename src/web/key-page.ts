@@ -4,10 +4,12 @@
  * neighbouring pages out. Every step is an index range read of at most
  * limit + 1 rows, so a page costs the same at any depth of a large store.
  */
+
+import type { KeyJson, KeyPageJson } from "../../client/shared/api-types.ts";
+import { decodeKey, encodeKey, KeyDecodeError } from "../../client/shared/key-codec.ts";
 import type { KeySummary, Store } from "../store/store.ts";
 import { badRequest } from "./api-error.ts";
-import type { KeyJson, KeyPageJson } from "./api-types.ts";
-import { decodeKey, encodeKey, KeyDecodeError } from "./key-codec.ts";
+import { searchPrefix } from "./search-text.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
@@ -82,21 +84,49 @@ export function integerParameter(
   return Number(raw);
 }
 
+/** A form field's text (UTF-8, `+` for a space); a broken escape is a 400. */
+function typedText(raw: string): string {
+  try {
+    return new TextDecoder().decode(decodeKey(raw, { plusIsSpace: true }));
+  } catch (error) {
+    if (error instanceof KeyDecodeError) throw badRequest(`q: ${error.message}`);
+    throw error;
+  }
+}
+
 export function parseKeyPageQuery(url: string): KeyPageQuery {
   const parameters = rawQueryParameters(url);
   const after = keyParameter(parameters, "after");
   const before = keyParameter(parameters, "before");
   // An empty cursor is what an empty form field sends: no cursor.
+  // `q` is what a person typed in the search box; `prefix` is exact bytes, as links carry it.
+  const typed = parameters.get("q");
   const query: KeyPageQuery = {
-    prefix: keyParameter(parameters, "prefix") ?? new Uint8Array(0),
+    prefix:
+      typed !== undefined
+        ? searchPrefix(typedText(typed))
+        : (keyParameter(parameters, "prefix") ?? new Uint8Array(0)),
     limit: integerParameter(parameters, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
   };
+  if (query.prefix.length > MAX_CURSOR_BYTES) {
+    throw badRequest(`the search is longer than ${MAX_CURSOR_BYTES} bytes`);
+  }
   if (after !== undefined && after.length > 0) query.after = after;
   if (before !== undefined && before.length > 0) query.before = before;
   if (query.after !== undefined && query.before !== undefined) {
     throw badRequest("give after or before, not both");
   }
   return query;
+}
+
+/** The query string that loads this page again: "prefix=…&after=…", "" for the first page. */
+export function pageQueryString(query: KeyPageQuery): string {
+  const parts: string[] = [];
+  if (query.prefix.length > 0) parts.push(`prefix=${encodeKey(query.prefix)}`);
+  if (query.after !== undefined) parts.push(`after=${encodeKey(query.after)}`);
+  if (query.before !== undefined) parts.push(`before=${encodeKey(query.before)}`);
+  if (query.limit !== DEFAULT_PAGE_SIZE) parts.push(`limit=${query.limit}`);
+  return parts.join("&");
 }
 
 export function loadKeyPage(store: Store, query: KeyPageQuery): KeyPage {

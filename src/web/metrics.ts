@@ -7,10 +7,15 @@ import type { Store } from "../store/store.ts";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-/** Counter names that would read badly with the usual `_total` suffix added. */
+/**
+ * Counter names that would read badly with the usual `_total` suffix added,
+ * or that need their unit last, before `_total`, as Prometheus names go.
+ */
 const COUNTER_METRIC_NAMES: Partial<Record<CounterName, string>> = {
   total_connections: "connections_total",
   total_items: "items_stored_total",
+  bytes_read: "read_bytes_total",
+  bytes_written: "written_bytes_total",
 };
 
 const COUNTER_HELP: Partial<Record<CounterName, string>> = {

@@ -1,7 +1,6 @@
 /**
  * Links between pages of the key list. Keys arrive already percent-encoded
- * (key-codec), so the link carries their exact bytes. Shared by the
- * server-rendered page and the island.
+ * (key-codec), so the link carries their exact bytes.
  */
 
 export interface PageCursor {

@@ -3,10 +3,11 @@
  * /api/stats and the event stream. Everything comes from counters kept as
  * things happen (Stats, the store's counter row), never from a scan.
  */
+
+import type { StatsJson } from "../../client/shared/api-types.ts";
 import { VERSION } from "../config.ts";
 import type { CommandCounters, Stats } from "../stats.ts";
 import type { Store } from "../store/store.ts";
-import type { StatsJson } from "./api-types.ts";
 
 /** The counters that each count one client command. */
 const COMMAND_COUNTERS = [

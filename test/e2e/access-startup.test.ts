@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, temporaryDirectory } from "../support/server.ts";
 
-const WARNING = /^litecached: warning: listening on 0\.0\.0\.0 without --auth-file: .*$/m;
+const WARNING = /^\S+ litecached: warning: listening on 0\.0\.0\.0 without --auth-file: .*$/m;
 
 function authFile(contents: string): string {
   const path = join(temporaryDirectory(), "auth");

@@ -27,6 +27,7 @@ function openCore(maxItemSize = 1024 * 1024): CommandCore {
     maxItemSize,
     idleTimeout: 0,
     sync: "normal",
+    memory: 0,
   });
   cores.push(core);
   return core;

@@ -18,6 +18,16 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   // package does not pull Ruby in.
   ruby: "/usr/bin/ruby",
   "ruby-dalli": "/usr/share/rubygems-integration/all/gems/dalli-3.0.6/lib/dalli.rb",
+  // The operations tests (test/ops): twemproxy, the sqlite3 shell for live
+  // backups, promtool for /metrics, systemd-analyze for the service unit.
+  nutcracker: "/usr/sbin/nutcracker",
+  sqlite3: "/usr/bin/sqlite3",
+  prometheus: "/usr/bin/promtool",
+  systemd: "/usr/bin/systemd-analyze",
+  // The npm memcached client runs `ping` before reconnecting to a failed server.
+  "iputils-ping": "/usr/bin/ping",
+  // Lists the system calls the server makes, against the unit's SystemCallFilter.
+  strace: "/usr/bin/strace",
   // Self-signed certificates for the TLS tests, and s_client as a TLS text client.
   openssl: "/usr/bin/openssl",
   // pymemcache, Python's memcached client, for the TLS tests (Debian's python3).

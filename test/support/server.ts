@@ -25,6 +25,8 @@ export interface RunningServer {
 
 export interface ServerOptions {
   databasePath?: string;
+  /** The memcached port; a free one if not given (a restart reuses its port). */
+  port?: number;
   extraArgs?: string[];
   /** Run this command instead of `bun main.ts` (e.g. the compiled binary). */
   command?: string[];
@@ -36,7 +38,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // or read it after a stop, so it goes when the test process exits).
   const ownFolder = options.databasePath === undefined ? temporaryDirectory() : undefined;
   const databasePath = options.databasePath ?? join(ownFolder as string, "database.sqlite");
-  const port = freePort();
+  const port = options.port ?? freePort();
   const httpPort = freePort();
   const command = options.command ?? [process.execPath, join(REPOSITORY_ROOT, "main.ts")];
   const child = Bun.spawn(

@@ -47,6 +47,7 @@ test("Should send a quit's waiting replies before closing, even if a drain comes
     maxItemSize: 1024,
     idleTimeout: 0,
     sync: "normal" as const,
+    memory: 0,
   };
   const core = new CommandCore(store, new Stats(), settings);
   const { events, socket } = recordingSocket();

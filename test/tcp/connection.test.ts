@@ -56,6 +56,7 @@ async function start(sessions: SessionFactory): Promise<TestClient> {
     maxItemSize: 1024,
     idleTimeout: 0,
     sync: "normal" as const,
+    memory: 0,
   };
   const core = new CommandCore(store, new Stats(), settings);
   const server = new MemcachedServer(core, { ...settings, sessions });

@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { KeyPageJson } from "../../src/web/api-types.ts";
+import type { KeyPageJson } from "../../client/shared/api-types.ts";
 import {
   REPOSITORY_ROOT,
   type RunningServer,
@@ -129,14 +129,17 @@ describe("The compiled binary", () => {
     const base = `http://127.0.0.1:${server.httpPort}`;
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain(">from:binary</span>");
+    const html = await page.text();
+    expect(html).toContain(">from:binary</span>");
     const keys = (await (await fetch(`${base}/api/keys`)).json()) as KeyPageJson;
     expect(keys.keys.map((key) => key.key)).toEqual(["from:binary"]);
 
-    const script = await fetch(`${base}/assets/monitor.js`);
+    const scriptPath = /src="(\/assets\/monitor\.[0-9a-z]+\.js)"/.exec(html)?.[1];
+    const cssPath = /href="(\/assets\/monitor\.[0-9a-z]+\.css)"/.exec(html)?.[1];
+    const script = await fetch(`${base}${scriptPath}`);
     expect(script.status).toBe(200);
     expect(await script.text()).toContain("/api/events");
-    const css = await fetch(`${base}/assets/monitor.css`);
+    const css = await fetch(`${base}${cssPath}`);
     expect(css.status).toBe(200);
     expect(await css.text()).toContain(".key-toggle");
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import type { ChangesEventJson, StatsJson } from "../../src/web/api-types.ts";
+import type { ChangesEventJson, StatsJson } from "../../client/shared/api-types.ts";
 import { bytes, createTestApp, OWN_HOST, type TestApp } from "./support.ts";
 
 interface ServerEvent {

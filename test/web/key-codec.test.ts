@@ -6,7 +6,7 @@ import {
   KeyDecodeError,
   keyLabel,
   startsWith,
-} from "../../src/web/key-codec.ts";
+} from "../../client/shared/key-codec.ts";
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const utf8 = (text: string) => new TextEncoder().encode(text);

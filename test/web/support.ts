@@ -16,6 +16,12 @@ export interface TestApp {
   store: Store;
   stats: Stats;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** A form POST, from this server's own origin unless the headers say otherwise. */
+  post(
+    path: string,
+    fields: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   /** Stores items and commits, as a batch of memcached writes would. */
   set(key: string | Uint8Array, value: string | Uint8Array, flags?: number): void;
   close(): void;
@@ -24,7 +30,11 @@ export interface TestApp {
 const encoder = new TextEncoder();
 export const bytes = (text: string): Uint8Array => encoder.encode(text);
 
-export function createTestApp(options: { host?: string; maxEventClients?: number } = {}): TestApp {
+export const OWN_ORIGIN = `http://${OWN_HOST}`;
+
+export function createTestApp(
+  options: { host?: string; maxEventClients?: number; writes?: boolean; maxItemSize?: number } = {},
+): TestApp {
   const store = new Store(join(temporaryDirectory("litecached-web-"), "database.sqlite"), {
     sync: "normal",
   });
@@ -35,6 +45,8 @@ export function createTestApp(options: { host?: string; maxEventClients?: number
     host: options.host ?? "127.0.0.1",
     port: HTTP_PORT,
     maxEventClients: options.maxEventClients,
+    writes: options.writes,
+    maxItemSize: options.maxItemSize,
   });
   return {
     app,
@@ -42,6 +54,12 @@ export function createTestApp(options: { host?: string; maxEventClients?: number
     stats,
     get: async (path, headers = {}) =>
       await app.request(path, { headers: { host: OWN_HOST, ...headers } }),
+    post: async (path, fields, headers = {}) =>
+      await app.request(path, {
+        method: "POST",
+        body: new URLSearchParams(fields),
+        headers: { host: OWN_HOST, origin: OWN_ORIGIN, ...headers },
+      }),
     set(key, value, flags = 0) {
       store.set(
         typeof key === "string" ? bytes(key) : key,

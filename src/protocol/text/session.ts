@@ -3,6 +3,7 @@
  * run against the command core, their replies encoded. Meta commands arrive
  * on the same lines and are handed to ../meta/commands.ts.
  */
+import type { Item } from "../../store/store.ts";
 import type { CommandCore } from "../command-core.ts";
 import { executeMeta } from "../meta/commands.ts";
 import type { ReplyBuffer } from "../reply-buffer.ts";
@@ -18,6 +19,8 @@ const SLAB_CLASS_COUNT = 64;
 /** Keys one `stats cachedump` lists at most: it runs on the shared event loop. */
 const MAX_CACHEDUMP_KEYS = 10_000;
 const DECIMAL = /^\d{1,10}$/;
+/** Keys looked up together by a get of many keys. */
+const MULTIGET_CHUNK = 16;
 const VERSION_PREFIX = "VERSION ";
 
 /** The rest of a multiget whose reply reached the limit, answered as the client reads. */
@@ -149,13 +152,22 @@ export class TextSession implements ProtocolSession {
   ): void {
     const withCas = command === "gets" || command === "gats";
     const kind = command === "gat" || command === "gats" ? "touch" : "get";
+    // Items are looked up MULTIGET_CHUNK keys at a time: one store call for
+    // several keys, yet few enough that a chunk of large values stays small
+    // beside the output limit.
+    let chunk: (Item | null)[] = [];
+    let chunkStart = 0;
     for (let index = 0; index < keys.length; index++) {
       if (index > 0 && out.byteLength >= limit) {
         this.retrieval = { command, keys: keys.slice(index).map((key) => key.slice()) };
         return;
       }
       const key = keys[index] as Uint8Array;
-      const item = this.core.fetch(key, kind);
+      if (index - chunkStart >= chunk.length) {
+        chunkStart = index;
+        chunk = this.core.fetchMany(keys.slice(index, index + MULTIGET_CHUNK), kind);
+      }
+      const item = chunk[index - chunkStart] ?? null;
       if (item !== null) writeValue(out, key, item, withCas);
     }
     out.writeBytes(Reply.END);

@@ -1,24 +1,34 @@
 /** @jsxImportSource hono/jsx */
 /**
- * The monitor page, rendered on the server with hono/jsx: stats header,
- * prefix search, one page of keys with their values hidden, and links to
- * the neighbouring pages. hono/jsx escapes every text and attribute, so
- * keys show as text whatever bytes they hold. The island (client/) takes
- * over the stats and the key list with the same markup; it reads its
- * starting state from data- attributes, never from an inline script.
+ * The monitor page, rendered on the server with hono/jsx: a skip link, the
+ * heading and live status, the stats and their last ten minutes, the
+ * search form, the write tools (with --monitor-writes) and the key list.
+ * Every piece of markup is written here once; the island (client/) only
+ * updates texts, merges list fragments the server renders, and shows the
+ * value of an opened key. It reads its settings from data- attributes,
+ * never from an inline script.
  */
-import type { KeyJson, KeyPageJson, StatsJson } from "../api-types.ts";
-import { ASSET_PATHS } from "../client-assets.ts";
+import type { HistoryJson, KeyPageJson, StatsJson } from "../../../client/shared/api-types.ts";
+import { decodeKey, keyLabel } from "../../../client/shared/key-codec.ts";
+import type { ServedAssets } from "../client-assets.ts";
 import { FAVICON_PATH } from "../favicon.ts";
-import { formatBytes, pageSummary, statsDisplay } from "../format.ts";
-import { decodeKey, keyLabel } from "../key-codec.ts";
-import { pageHref } from "../page-links.ts";
+import type { KeyCounts } from "../key-counts.ts";
+import { HistoryCharts } from "./history-charts.tsx";
+import { KeyList } from "./key-list.tsx";
+import { StatsList } from "./stats-list.tsx";
+import { WriteTools } from "./write-tools.tsx";
 
 export interface MonitorPageProps {
   stats: StatsJson;
+  history: HistoryJson;
   page: KeyPageJson;
-  /** The query string this page was asked with ("" or "?..."), for the island's reloads. */
+  counts: KeyCounts;
+  /** The query string that reloads the list ("prefix=…&after=…"). */
   query: string;
+  /** The key to open on load (`?key=`), percent-encoded. */
+  openKey: string | undefined;
+  writes: boolean;
+  assets: Pick<ServedAssets, "paths">;
 }
 
 export function MonitorPage(props: MonitorPageProps) {
@@ -31,36 +41,35 @@ export function MonitorPage(props: MonitorPageProps) {
         <meta name="color-scheme" content="light dark" />
         <title>litecached monitor</title>
         <link rel="icon" href={FAVICON_PATH} type="image/svg+xml" />
-        <link rel="stylesheet" href={ASSET_PATHS.css} />
-        <script type="module" src={ASSET_PATHS.script} />
+        <link rel="stylesheet" href={props.assets.paths.css} />
+        <script type="module" src={props.assets.paths.script} />
       </head>
-      <body>
+      <body data-writes={props.writes ? "on" : "off"} data-open-key={props.openKey}>
+        <a class="skip-link" href="#keys">
+          Skip to the keys
+        </a>
         <header class="site-header">
           <div class="container">
-            <nav>
-              <ul>
-                <li>
-                  <a href="/" class="brand">
-                    <span class="brand-mark" aria-hidden="true" />
-                    <strong>litecached</strong>
-                  </a>
-                </li>
-              </ul>
-              <ul>
-                <li>
-                  <span id="live-status" class="live-status" data-state="static" role="status">
-                    not live
-                  </span>
-                </li>
-              </ul>
-            </nav>
-            <section
-              id="stats"
-              aria-label="Server statistics"
-              data-stats={JSON.stringify(props.stats)}
-            >
+            <div class="title-bar">
+              <h1>
+                <a href="/" class="brand">
+                  <span class="brand-mark" aria-hidden="true" />
+                  litecached <span class="brand-sub">monitor</span>
+                </a>
+              </h1>
+              <p id="live-status" class="live-status" data-state="static" role="status">
+                not live
+              </p>
+            </div>
+            <section id="stats" class="stats-section" aria-label="Server statistics">
               <StatsList stats={props.stats} />
             </section>
+            <details id="history" class="history" open>
+              <summary>Last 10 minutes</summary>
+              <div id="history-charts">
+                <HistoryCharts history={props.history} />
+              </div>
+            </details>
           </div>
         </header>
         <main class="container">
@@ -68,104 +77,39 @@ export function MonitorPage(props: MonitorPageProps) {
           <form role="search" method="get" action="/" class="key-search">
             <input
               type="search"
-              name="prefix"
+              name="q"
               value={prefixLabel}
-              placeholder="Key prefix, e.g. user:"
+              placeholder="Prefix, e.g. user:"
               aria-label="Key prefix"
               autocomplete="off"
               spellcheck={false}
             />
             <input type="submit" value="Search" />
           </form>
-          <section
-            id="keys"
-            aria-label="Keys"
-            data-page={JSON.stringify(props.page)}
-            data-query={props.query}
-          >
-            <KeyList page={props.page} prefixLabel={prefixLabel} />
+          {prefixLabel !== "" && (
+            <p class="search-clear">
+              <a href="/">Clear the search</a>
+            </p>
+          )}
+          {props.writes && <WriteTools />}
+          <p id="list-problem" class="list-problem" role="alert" hidden>
+            <span class="problem-text" />{" "}
+            <button type="button" class="secondary outline">
+              Retry
+            </button>
+          </p>
+          <section id="keys" aria-label="Keys" tabindex={-1}>
+            <KeyList page={props.page} counts={props.counts} query={props.query} />
           </section>
         </main>
+        <p id="announcer" class="visually-hidden" role="status" aria-live="polite" />
         <footer class="container site-footer">
           <small>
             litecached {props.stats.version} · <a href="/metrics">metrics</a> ·{" "}
-            <a href="/api/stats">stats JSON</a>
+            <a href="/api/stats">stats JSON</a> · <a href="/api/history">history JSON</a>
           </small>
         </footer>
       </body>
     </html>
-  );
-}
-
-function StatsList(props: { stats: StatsJson }) {
-  return (
-    <dl class="stats">
-      {statsDisplay(props.stats).map((stat) => (
-        <div class="stat">
-          <dt>{stat.label}</dt>
-          <dd>{stat.value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-function KeyList(props: { page: KeyPageJson; prefixLabel: string }) {
-  const { page } = props;
-  return (
-    <>
-      <p class="list-summary">{pageSummary(page.keys.length, props.prefixLabel)}</p>
-      {page.keys.length === 0 ? (
-        <p class="empty-list">
-          {props.prefixLabel === "" ? "No keys stored yet." : "No keys with this prefix."}
-        </p>
-      ) : (
-        <ul class="key-list">
-          {page.keys.map((key, index) => (
-            <KeyRow summary={key} index={index} />
-          ))}
-        </ul>
-      )}
-      <nav class="pager" aria-label="Pages">
-        <PagerLink
-          rel="prev"
-          label="← Previous"
-          href={
-            page.previous === null ? undefined : pageHref(page.prefix, { before: page.previous })
-          }
-        />
-        <PagerLink
-          rel="next"
-          label="Next →"
-          href={page.next === null ? undefined : pageHref(page.prefix, { after: page.next })}
-        />
-      </nav>
-    </>
-  );
-}
-
-function KeyRow(props: { summary: KeyJson; index: number }) {
-  const panelId = `item-${props.index}`;
-  return (
-    <li class="key-row">
-      <button type="button" class="key-toggle" aria-expanded="false" aria-controls={panelId}>
-        <span class="chevron" aria-hidden="true" />
-        <span class="key-label">{keyLabel(decodeKey(props.summary.key))}</span>
-        <span class="key-size">{formatBytes(props.summary.size)}</span>
-      </button>
-      <div class="item-panel" id={panelId} hidden />
-    </li>
-  );
-}
-
-function PagerLink(props: { rel: string; label: string; href: string | undefined }) {
-  return props.href === undefined ? (
-    <span class="pager-link" aria-disabled="true">
-      {props.label}
-    </span>
-  ) : (
-    <a class="pager-link" rel={props.rel} href={props.href}>
-      {props.label}
-    </a>
   );
 }

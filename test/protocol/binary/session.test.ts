@@ -31,6 +31,7 @@ function openSession(): { core: CommandCore; session: BinarySession } {
     maxItemSize: 1024,
     idleTimeout: 0,
     sync: "normal",
+    memory: 0,
   });
   cores.push(core);
   return { core, session: new BinarySession(core) };

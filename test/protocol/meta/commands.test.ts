@@ -28,6 +28,7 @@ function openSession(): { core: CommandCore; session: ProtocolSession } {
     maxItemSize: 1024,
     idleTimeout: 0,
     sync: "normal",
+    memory: 0,
   });
   cores.push(core);
   return { core, session: new TextSession(core) };

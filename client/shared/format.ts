@@ -1,20 +1,28 @@
 /**
  * Number formatting shared by the server-rendered page and the island, so
- * both render the same text and the island's takeover does not flicker.
+ * the island's live updates read exactly like the server's markup.
  */
 import type { StatsJson } from "./api-types.ts";
 
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
 
+/**
+ * Sizes in one format everywhere: binary units, at most one decimal, three
+ * significant digits ("938 KiB", "1.0 MiB", never "1024 KiB").
+ */
 export function formatBytes(bytes: number): string {
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+  // Move up a unit when the rounded figure would read 1024 or more.
+  while (unit < BYTE_UNITS.length - 1 && Number(roundSize(value, unit)) >= 1024) {
     value /= 1024;
     unit++;
   }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+  return `${roundSize(value, unit)} ${BYTE_UNITS[unit]}`;
+}
+
+function roundSize(value: number, unit: number): string {
+  return value.toFixed(unit === 0 || value >= 99.95 ? 0 : 1);
 }
 
 export function formatCount(count: number): string {
@@ -47,6 +55,8 @@ export function formatTimestamp(milliseconds: number): string {
 }
 
 export interface StatDisplay {
+  /** Stable name, the `data-stat` the island finds the cell by. */
+  name: keyof StatsJson;
   label: string;
   value: string;
 }
@@ -54,19 +64,11 @@ export interface StatDisplay {
 /** The stats header's cells, in order, for the server-rendered page and the island alike. */
 export function statsDisplay(stats: StatsJson): StatDisplay[] {
   return [
-    { label: "Items", value: formatCount(stats.items) },
-    { label: "Database", value: formatBytes(stats.databaseBytes) },
-    { label: "Uptime", value: formatUptime(stats.uptimeSeconds) },
-    { label: "Connections", value: formatCount(stats.connections) },
-    { label: "Commands/s", value: formatRate(stats.commandsPerSecond) },
-    { label: "Hit ratio", value: formatRatio(stats.hitRatio) },
+    { name: "items", label: "Items", value: formatCount(stats.items) },
+    { name: "databaseBytes", label: "Database", value: formatBytes(stats.databaseBytes) },
+    { name: "uptimeSeconds", label: "Uptime", value: formatUptime(stats.uptimeSeconds) },
+    { name: "connections", label: "Connections", value: formatCount(stats.connections) },
+    { name: "commandsPerSecond", label: "Commands/s", value: formatRate(stats.commandsPerSecond) },
+    { name: "hitRatio", label: "Hit ratio", value: formatRatio(stats.hitRatio) },
   ];
-}
-
-/** "12 keys on this page", with the prefix they share when there is one. */
-export function pageSummary(count: number, prefixLabel: string): string {
-  const keys = count === 1 ? "1 key" : `${formatCount(count)} keys`;
-  return prefixLabel === ""
-    ? `${keys} on this page`
-    : `${keys} starting with “${prefixLabel}” on this page`;
 }

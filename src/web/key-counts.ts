@@ -1,0 +1,31 @@
+/**
+ * The numbers around a page of keys: how many keys the search matches and
+ * where the page starts among them ("101–200 of 1,200"). Each count is an
+ * index range read capped at COUNT_CAP entries, so it stays cheap at a
+ * million keys: past the cap the page says "more than 10,000" instead.
+ */
+import type { Store } from "../store/store.ts";
+import type { KeyPage } from "./key-page.ts";
+
+/** Keys counted at most per count; more reads "more than 10,000". */
+export const COUNT_CAP = 10_000;
+
+export interface KeyCounts {
+  /** Keys matching the prefix (at most COUNT_CAP + 1 when capped). */
+  total: number;
+  /** True when more than COUNT_CAP keys match and `total` stopped counting there. */
+  totalCapped: boolean;
+  /** Keys before the page's first key, or null when more than COUNT_CAP precede it. */
+  before: number | null;
+}
+
+export function countKeys(store: Store, page: KeyPage): KeyCounts {
+  const prefix = page.query.prefix;
+  // Without a prefix the store's own counter is exact and free.
+  const total = prefix.length === 0 ? store.itemCount : store.countKeys({ prefix }, COUNT_CAP + 1);
+  const first = page.keys[0]?.key;
+  const totalCapped = prefix.length > 0 && total > COUNT_CAP;
+  if (page.previous === null || first === undefined) return { total, totalCapped, before: 0 };
+  const before = store.countKeys({ prefix, before: first }, COUNT_CAP + 1);
+  return { total, totalCapped, before: before > COUNT_CAP ? null : before };
+}
