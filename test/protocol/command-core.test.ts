@@ -5,44 +5,18 @@
  * request moves. The protocols only encode these results.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CommandCore, type StoreMode } from "../../src/protocol/command-core.ts";
+import type { CommandCore, StoreMode } from "../../src/protocol/command-core.ts";
 import { NO_SUCH_CAS, toCas } from "../../src/protocol/numbers.ts";
-import { Stats } from "../../src/stats.ts";
-import { Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
+import { TemporaryCores } from "../support/core.ts";
 
-const root = mkdtempSync(join(tmpdir(), "litecached-core-"));
-let counter = 0;
-const cores: CommandCore[] = [];
+const cores = new TemporaryCores("litecached-core-");
+afterEach(() => cores.closeAll());
+afterAll(() => cores.remove());
 
 function openCore(maxItemSize = 1024 * 1024): CommandCore {
-  const store = new Store(join(root, `core-${++counter}.sqlite`), { sync: "normal" });
-  const core = new CommandCore(store, new Stats(), {
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: 10,
-    maxItemSize,
-    idleTimeout: 0,
-    sync: "normal",
-    memory: 0,
-  });
-  cores.push(core);
-  return core;
+  return cores.open({ maxItemSize });
 }
-
-afterEach(() => {
-  for (const core of cores.splice(0)) {
-    core.dispose();
-    core.store.close();
-  }
-});
-
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
-});
 
 function storedText(core: CommandCore, key: string): string | null {
   const item = core.store.get(bytes(key));

@@ -5,21 +5,12 @@
  * replies are written. Driven in process through a recording socket.
  */
 import { afterAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import type { Socket } from "bun";
-import { CommandCore } from "../../src/protocol/command-core.ts";
-import { Stats } from "../../src/stats.ts";
-import { Store } from "../../src/store/store.ts";
 import { Connection, protocolSessions } from "../../src/tcp/connection.ts";
-import { removeTemporaryDirectory, temporaryDirectory } from "../support/temporary-folders.ts";
+import { TemporaryCores } from "../support/core.ts";
 
-const folder = temporaryDirectory();
-const store = new Store(join(folder, "close.sqlite"), { sync: "normal" });
-
-afterAll(() => {
-  store.close();
-  removeTemporaryDirectory(folder);
-});
+const cores = new TemporaryCores("litecached-close-");
+afterAll(() => cores.remove());
 
 /** Records what the connection writes and when it ends the socket. */
 function recordingSocket() {
@@ -40,24 +31,14 @@ function recordingSocket() {
 }
 
 test("Should send a quit's waiting replies before closing, even if a drain comes first", async () => {
-  const settings = {
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: 10,
-    maxItemSize: 1024,
-    idleTimeout: 0,
-    sync: "normal" as const,
-    memory: 0,
-  };
-  const core = new CommandCore(store, new Stats(), settings);
+  const core = cores.open();
   const { events, socket } = recordingSocket();
   const connection = new Connection(socket, core, protocolSessions);
   connection.receive(Buffer.from("set k 0 0 1\r\nv\r\nquit\r\n"));
   // The set's STORED waits for the commit; a drain arrives meanwhile.
   connection.drain();
   expect(events).toEqual([]);
-  await new Promise<void>((resolve) => store.whenDurable(() => resolve()));
+  await new Promise<void>((resolve) => core.store.whenDurable(() => resolve()));
   await Bun.sleep(0);
   expect(events).toEqual(["write STORED\r\n", "end"]);
-  core.dispose();
 });

@@ -6,22 +6,16 @@
  * text protocol in test/hardening/slow-readers.test.ts.)
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Magic } from "../../src/protocol/binary/constants.ts";
-import { CommandCore } from "../../src/protocol/command-core.ts";
 import type { ReplyBuffer } from "../../src/protocol/reply-buffer.ts";
 import type { ProtocolSession, SessionState } from "../../src/protocol/session.ts";
-import { Stats } from "../../src/stats.ts";
-import { Store } from "../../src/store/store.ts";
 import type { SessionFactory } from "../../src/tcp/connection.ts";
 import { MemcachedServer } from "../../src/tcp/server.ts";
+import { TEST_SETTINGS, TemporaryCores } from "../support/core.ts";
 import { TestClient } from "../support/test-client.ts";
 
-const root = mkdtempSync(join(tmpdir(), "litecached-tcp-"));
-let counter = 0;
-const running: Array<{ server: MemcachedServer; core: CommandCore; client?: TestClient }> = [];
+const cores = new TemporaryCores("litecached-tcp-");
+const running: Array<{ server: MemcachedServer; client?: TestClient }> = [];
 
 /** A session that answers each chunk with "<name>:<chunk length>;", or closes on "!". */
 class EchoSession implements ProtocolSession {
@@ -48,35 +42,22 @@ class EchoSession implements ProtocolSession {
 }
 
 async function start(sessions: SessionFactory): Promise<TestClient> {
-  const store = new Store(join(root, `tcp-${++counter}.sqlite`), { sync: "normal" });
-  const settings = {
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: 10,
-    maxItemSize: 1024,
-    idleTimeout: 0,
-    sync: "normal" as const,
-    memory: 0,
-  };
-  const core = new CommandCore(store, new Stats(), settings);
-  const server = new MemcachedServer(core, { ...settings, sessions });
+  const server = new MemcachedServer(cores.open(), { ...TEST_SETTINGS, sessions });
   const listener = server.listen();
   const client = await TestClient.connect(listener.port);
-  running.push({ server, core, client });
+  running.push({ server, client });
   return client;
 }
 
 afterEach(() => {
-  for (const { server, core, client } of running.splice(0)) {
+  for (const { server, client } of running.splice(0)) {
     client?.close();
     server.shutdown();
-    core.store.close();
   }
+  cores.closeAll();
 });
 
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => cores.remove());
 
 /** Text for every client, except binary ones (first byte 0x80). */
 const byFirstByte: SessionFactory = (firstByte) =>

@@ -6,47 +6,22 @@
  * test/e2e/binary-differential.test.ts.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Opcode, Status } from "../../../src/protocol/binary/constants.ts";
 import { BinarySession } from "../../../src/protocol/binary/session.ts";
-import { CommandCore } from "../../../src/protocol/command-core.ts";
+import type { CommandCore } from "../../../src/protocol/command-core.ts";
 import { ReplyBuffer } from "../../../src/protocol/reply-buffer.ts";
-import { Stats } from "../../../src/stats.ts";
-import { Store } from "../../../src/store/store.ts";
 import { get, noop, parseResponses, request, set, store } from "../../support/binary-frames.ts";
 import { concatBytes } from "../../support/bytes.ts";
+import { TemporaryCores } from "../../support/core.ts";
 
-const root = mkdtempSync(join(tmpdir(), "litecached-binary-session-"));
-let counter = 0;
-const cores: CommandCore[] = [];
+const cores = new TemporaryCores("litecached-binary-session-");
+afterEach(() => cores.closeAll());
+afterAll(() => cores.remove());
 
 function openSession(): { core: CommandCore; session: BinarySession } {
-  const storePath = join(root, `session-${++counter}.sqlite`);
-  const core = new CommandCore(new Store(storePath, { sync: "normal" }), new Stats(), {
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: 10,
-    maxItemSize: 1024,
-    idleTimeout: 0,
-    sync: "normal",
-    memory: 0,
-  });
-  cores.push(core);
+  const core = cores.open();
   return { core, session: new BinarySession(core) };
 }
-
-afterEach(() => {
-  for (const core of cores.splice(0)) {
-    core.dispose();
-    core.store.close();
-  }
-});
-
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
-});
 
 function answer(session: BinarySession, out: ReplyBuffer, ...frames: Uint8Array[]) {
   session.push(concatBytes(...frames));

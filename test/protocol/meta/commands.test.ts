@@ -4,46 +4,21 @@
  * writes stay accountable to their group commit.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CommandCore } from "../../../src/protocol/command-core.ts";
+import type { CommandCore } from "../../../src/protocol/command-core.ts";
 import { ReplyBuffer } from "../../../src/protocol/reply-buffer.ts";
 import type { ProtocolSession } from "../../../src/protocol/session.ts";
 import { TextSession } from "../../../src/protocol/text/session.ts";
-import { Stats } from "../../../src/stats.ts";
-import { Store } from "../../../src/store/store.ts";
 import { latin1Bytes, latin1Text } from "../../support/bytes.ts";
+import { TemporaryCores } from "../../support/core.ts";
 
-const root = mkdtempSync(join(tmpdir(), "litecached-meta-"));
-let counter = 0;
-const cores: CommandCore[] = [];
+const cores = new TemporaryCores("litecached-meta-");
+afterEach(() => cores.closeAll());
+afterAll(() => cores.remove());
 
 function openSession(): { core: CommandCore; session: ProtocolSession } {
-  const store = new Store(join(root, `meta-${++counter}.sqlite`), { sync: "normal" });
-  const core = new CommandCore(store, new Stats(), {
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: 10,
-    maxItemSize: 1024,
-    idleTimeout: 0,
-    sync: "normal",
-    memory: 0,
-  });
-  cores.push(core);
+  const core = cores.open();
   return { core, session: new TextSession(core) };
 }
-
-afterEach(() => {
-  for (const core of cores.splice(0)) {
-    core.dispose();
-    core.store.close();
-  }
-});
-
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
-});
 
 /** Runs `input` through a session and returns what it wrote, unsent. */
 function run(session: ProtocolSession, input: string, out = new ReplyBuffer()): ReplyBuffer {
