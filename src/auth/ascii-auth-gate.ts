@@ -14,8 +14,8 @@
  * Nothing reaches the command core before authentication.
  */
 import type { ReplyBuffer } from "../protocol/reply-buffer.ts";
-import type { ProtocolSession, SessionState } from "../protocol/session.ts";
-import type { Access } from "./access.ts";
+import type { SessionState } from "../protocol/session.ts";
+import { AuthGate } from "./auth-gate.ts";
 
 /** memcached closes a connection that sent this much without a newline. */
 const MAX_LINE_WITHOUT_NEWLINE = 2048;
@@ -47,32 +47,9 @@ const WAIT: Step = { kind: "wait" };
 const CLOSE: Step = { kind: "close" };
 const answer = (reply: string): Step => ({ kind: "answered", reply });
 
-export class AsciiAuthGate implements ProtocolSession {
-  private readonly inner: ProtocolSession;
-  private readonly access: Access;
-  private readonly address: string;
-  private authenticated = false;
-  /** Bytes not yet used, before authentication. */
-  private pending = new Uint8Array(0);
+export class AsciiAuthGate extends AuthGate {
   /** After a handshake's set line: the bytes its data takes, \r\n included. */
   private dataLength: number | undefined;
-
-  constructor(inner: ProtocolSession, access: Access, address: string) {
-    this.inner = inner;
-    this.access = access;
-    this.address = address;
-  }
-
-  push(chunk: Uint8Array): void {
-    if (this.authenticated) {
-      this.inner.push(chunk);
-      return;
-    }
-    const joined = new Uint8Array(this.pending.length + chunk.length);
-    joined.set(this.pending);
-    joined.set(chunk, this.pending.length);
-    this.pending = joined;
-  }
 
   run(out: ReplyBuffer, limit: number): SessionState {
     if (!this.authenticated) {
@@ -94,19 +71,12 @@ export class AsciiAuthGate implements ProtocolSession {
         }
         if (step.kind === "authenticated") {
           out.writeAscii(reply as string);
-          this.authenticated = true;
-          const rest = this.pending;
-          this.pending = new Uint8Array(0);
-          if (rest.length > 0) this.inner.push(rest);
+          this.open();
           break;
         }
       }
     }
     return this.inner.run(out, limit);
-  }
-
-  commitFailureReply(error: Error): Uint8Array {
-    return this.inner.commitFailureReply(error);
   }
 
   /** Reads one line or handshake from the pending bytes, if they hold one. */

@@ -25,8 +25,8 @@ import {
 } from "../protocol/binary/constants.ts";
 import { encodeError, writeResponse } from "../protocol/binary/encoder.ts";
 import type { ReplyBuffer } from "../protocol/reply-buffer.ts";
-import type { ProtocolSession, SessionState } from "../protocol/session.ts";
-import type { Access } from "./access.ts";
+import type { SessionState } from "../protocol/session.ts";
+import { AuthGate } from "./auth-gate.ts";
 
 export const MECHANISMS = "PLAIN";
 /** memcached's MAX_SASL_MECH_LEN: a longer mechanism name is refused. */
@@ -39,31 +39,9 @@ const AUTHENTICATED = encoder.encode("Authenticated");
 
 type Step = "wait" | "answered" | "authenticated" | "close";
 
-export class SaslGate implements ProtocolSession {
-  private readonly inner: ProtocolSession;
-  private readonly access: Access;
-  private readonly address: string;
-  private authenticated = false;
+export class SaslGate extends AuthGate {
   /** A PLAIN auth without data was answered "continue": its data comes in SASL step. */
   private started = false;
-  private pending = new Uint8Array(0);
-
-  constructor(inner: ProtocolSession, access: Access, address: string) {
-    this.inner = inner;
-    this.access = access;
-    this.address = address;
-  }
-
-  push(chunk: Uint8Array): void {
-    if (this.authenticated) {
-      this.inner.push(chunk);
-      return;
-    }
-    const joined = new Uint8Array(this.pending.length + chunk.length);
-    joined.set(this.pending);
-    joined.set(chunk, this.pending.length);
-    this.pending = joined;
-  }
 
   run(out: ReplyBuffer, limit: number): SessionState {
     while (!this.authenticated) {
@@ -71,18 +49,9 @@ export class SaslGate implements ProtocolSession {
       const step = this.step(out, limit);
       if (step === "wait") return "idle";
       if (step === "close") return "close";
-      if (step === "authenticated") {
-        this.authenticated = true;
-        const rest = this.pending;
-        this.pending = new Uint8Array(0);
-        if (rest.length > 0) this.inner.push(rest);
-      }
+      if (step === "authenticated") this.open();
     }
     return this.inner.run(out, limit);
-  }
-
-  commitFailureReply(error: Error): Uint8Array {
-    return this.inner.commitFailureReply(error);
   }
 
   private step(out: ReplyBuffer, limit: number): Step {
