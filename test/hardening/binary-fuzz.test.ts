@@ -8,12 +8,12 @@
  * The seed is printed; HARDENING_SEED replays a run.
  */
 import { afterAll, expect, test } from "bun:test";
-import type { Socket } from "bun";
 import { HEADER_LENGTH, Opcode, Status } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { delta, get, noop, parseResponses, request, store } from "../support/binary-frames.ts";
 import { concatBytes } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
+import { sendInPieces } from "./support/fuzz-connection.ts";
 import { Random } from "./support/random.ts";
 import { residentKiB } from "./support/system.ts";
 
@@ -171,31 +171,7 @@ async function fuzzConnection(
 ) {
   let sent = 0;
   while (sent < messages) {
-    let closed = false;
-    let lastDataMs = Date.now();
-    let drained: (() => void) | undefined;
     checker.restart();
-    const socket: Socket<undefined> = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data(_socket, chunk) {
-          lastDataMs = Date.now();
-          checker.feed(chunk);
-        },
-        drain() {
-          drained?.();
-        },
-        close() {
-          closed = true;
-          drained?.();
-        },
-        error() {
-          closed = true;
-          drained?.();
-        },
-      },
-    });
     const session = Math.min(messages - sent, random.between(10, 200));
     // A session starts with a well-formed frame, so the connection speaks binary.
     const stream = concatBytes(
@@ -203,22 +179,10 @@ async function fuzzConnection(
       ...Array.from({ length: session }, () => fuzzMessage(random)),
     );
     sent += session;
-    let offset = 0;
-    while (offset < stream.length && !closed) {
-      const piece = stream.subarray(offset, offset + random.pick([1, 2, 3, 7, 64, 512, 4096]));
-      const written = socket.write(piece);
-      if (written < 0) break;
-      offset += written;
-      if (written < piece.length) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          setTimeout(resolve, 50);
-        });
-      }
-    }
-    const sentAt = Date.now();
-    while (!closed && Date.now() - lastDataMs < 20 && Date.now() - sentAt < 300) await Bun.sleep(5);
-    socket.end();
+    await sendInPieces(port, stream, random, (chunk) => checker.feed(chunk), {
+      pieceSizes: [1, 2, 3, 7, 64, 512, 4096],
+      pauseChance: 0,
+    });
   }
   return sent;
 }

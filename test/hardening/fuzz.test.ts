@@ -7,12 +7,12 @@
  * replays a run.
  */
 import { afterAll, expect, test } from "bun:test";
-import type { Socket } from "bun";
 import { Magic } from "../../src/protocol/binary/constants.ts";
 import { parseResponses } from "../support/binary-frames.ts";
 import { concatBytes, latin1Text } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
+import { sendInPieces } from "./support/fuzz-connection.ts";
 import { startObserver } from "./support/observer-process.ts";
 import { Random } from "./support/random.ts";
 import { residentKiB } from "./support/system.ts";
@@ -371,57 +371,17 @@ async function fuzzConnection(
 ): Promise<number> {
   let sent = 0;
   while (sent < messages) {
-    let closed = false;
-    let lastDataMs = Date.now();
-    let drained: (() => void) | undefined;
     const session = Math.min(messages - sent, random.between(10, 200));
     const requests = Array.from({ length: session }, () => fuzzMessage(random));
     if (random.chance(0.5)) requests.push(terminal(random));
     const stream = join(...requests);
     checker.restart(stream[0]);
-    const socket: Socket<undefined> = await Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        data(_socket, chunk) {
-          lastDataMs = Date.now();
-          checker.feed(chunk);
-        },
-        drain() {
-          drained?.();
-        },
-        close() {
-          closed = true;
-          drained?.();
-        },
-        error() {
-          closed = true;
-          drained?.();
-        },
-      },
-    });
     sent += session;
-    // Split anywhere: mostly small pieces, sometimes a byte at a time, sometimes large.
-    let offset = 0;
-    while (offset < stream.length && !closed) {
-      const size = random.pick([1, 2, 3, 7, 64, 512, 4096, 65536]);
-      const piece = stream.subarray(offset, offset + size);
-      const written = socket.write(piece);
-      if (written < 0) break;
-      offset += written;
-      if (written < piece.length) {
-        await new Promise<void>((resolve) => {
-          drained = resolve;
-          setTimeout(resolve, 50);
-        });
-      } else if (random.chance(0.05)) {
-        await Bun.sleep(random.below(3));
-      }
-    }
-    // Read the replies before closing (up to a point: a skipped block may never end).
-    const sentAt = Date.now();
-    while (!closed && Date.now() - lastDataMs < 20 && Date.now() - sentAt < 300) await Bun.sleep(5);
-    socket.end();
+    // Mostly small pieces, sometimes a byte at a time, sometimes large.
+    await sendInPieces(port, stream, random, (chunk) => checker.feed(chunk), {
+      pieceSizes: [1, 2, 3, 7, 64, 512, 4096, 65536],
+      pauseChance: 0.05,
+    });
   }
   return sent;
 }

@@ -1,0 +1,76 @@
+/**
+ * What the text and binary fuzz tests do with one connection: send a
+ * stream of hostile bytes in pieces split anywhere, hand every reply chunk
+ * to a checker, and read until the server goes quiet or closes. Building
+ * the stream and judging the replies is each test's own.
+ */
+import type { Socket } from "bun";
+import type { Random } from "./random.ts";
+
+/** A reply that stops short is awaited this long after the last reply byte... */
+const QUIET_MS = 20;
+/** ...but no longer than this after the last piece was sent: a skipped block may never end. */
+const MAX_READ_MS = 300;
+/** How long a piece the socket could not take waits for a drain event. */
+const DRAIN_WAIT_MS = 50;
+
+export interface Splitting {
+  /** The piece sizes to pick from, one per write. */
+  pieceSizes: readonly number[];
+  /** How often to pause a few milliseconds after a piece (0: never, and no random draw). */
+  pauseChance: number;
+}
+
+/** Sends `stream` on a new connection, then reads replies until quiet, and closes it. */
+export async function sendInPieces(
+  port: number,
+  stream: Uint8Array,
+  random: Random,
+  onReply: (chunk: Uint8Array) => void,
+  { pieceSizes, pauseChance }: Splitting,
+): Promise<void> {
+  let closed = false;
+  let lastDataMs = Date.now();
+  let drained: (() => void) | undefined;
+  const socket: Socket<undefined> = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_socket, chunk) {
+        lastDataMs = Date.now();
+        onReply(chunk);
+      },
+      drain() {
+        drained?.();
+      },
+      close() {
+        closed = true;
+        drained?.();
+      },
+      error() {
+        closed = true;
+        drained?.();
+      },
+    },
+  });
+  let offset = 0;
+  while (offset < stream.length && !closed) {
+    const piece = stream.subarray(offset, offset + random.pick(pieceSizes));
+    const written = socket.write(piece);
+    if (written < 0) break;
+    offset += written;
+    if (written < piece.length) {
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+        setTimeout(resolve, DRAIN_WAIT_MS);
+      });
+    } else if (pauseChance > 0 && random.chance(pauseChance)) {
+      await Bun.sleep(random.below(3));
+    }
+  }
+  const sentAt = Date.now();
+  while (!closed && Date.now() - lastDataMs < QUIET_MS && Date.now() - sentAt < MAX_READ_MS) {
+    await Bun.sleep(5);
+  }
+  socket.end();
+}
