@@ -15,7 +15,7 @@ import { concatBytes } from "../support/bytes.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { sendInPieces } from "./support/fuzz-connection.ts";
 import { Random } from "./support/random.ts";
-import { residentKiB } from "./support/system.ts";
+import { residentKiB, settledResidentKiB, watchPeakKiB } from "./support/system.ts";
 
 const FUZZ_CONNECTIONS = 8;
 const MESSAGES = 40_000;
@@ -208,10 +208,7 @@ test("Should survive thousands of hostile binary frames and keep every other cli
   expect(parseResponses(await guard.readUntil(isGuardNoop, 5000, 15_000)).frames.length).toBe(1);
   const baselineKiB = residentKiB(server.process.pid);
 
-  let peakKiB = baselineKiB;
-  const sampler = setInterval(() => {
-    peakKiB = Math.max(peakKiB, residentKiB(server.process.pid));
-  }, 100);
+  const peak = watchPeakKiB(server.process.pid, baselineKiB);
   const checkers = Array.from({ length: FUZZ_CONNECTIONS }, () => new FrameChecker());
   const sent = await Promise.all(
     checkers.map((checker, index) =>
@@ -223,12 +220,11 @@ test("Should survive thousands of hostile binary frames and keep every other cli
       ),
     ),
   );
-  clearInterval(sampler);
-  let settledKiB = residentKiB(server.process.pid);
-  for (let wait = 0; wait < 50 && settledKiB - baselineKiB > SETTLED_GROWTH_LIMIT_KIB; wait++) {
-    await Bun.sleep(100);
-    settledKiB = residentKiB(server.process.pid);
-  }
+  const peakKiB = peak.stop();
+  const settledKiB = await settledResidentKiB(
+    server.process.pid,
+    baselineKiB + SETTLED_GROWTH_LIMIT_KIB,
+  );
 
   expect(server.process.exitCode).toBeNull();
   expect(guard.closed).toBe(false);

@@ -15,7 +15,7 @@ import { TestClient } from "../support/test-client.ts";
 import { sendInPieces } from "./support/fuzz-connection.ts";
 import { startObserver } from "./support/observer-process.ts";
 import { Random } from "./support/random.ts";
-import { residentKiB } from "./support/system.ts";
+import { residentKiB, settledResidentKiB, watchPeakKiB } from "./support/system.ts";
 
 const FUZZ_CONNECTIONS = 8;
 const MESSAGES = 24_000;
@@ -408,10 +408,7 @@ test("Should survive thousands of random and mutated requests and keep every oth
   const observer = startObserver(server.port, seed);
   await Bun.sleep(200);
 
-  let peakKiB = baselineKiB;
-  const sampler = setInterval(() => {
-    peakKiB = Math.max(peakKiB, residentKiB(server.process.pid));
-  }, 100);
+  const peak = watchPeakKiB(server.process.pid, baselineKiB);
   const stormStarted = performance.now();
   const checkers = Array.from({ length: FUZZ_CONNECTIONS }, () => new ReplyChecker());
   const sent = await Promise.all(
@@ -425,14 +422,13 @@ test("Should survive thousands of random and mutated requests and keep every oth
     ),
   );
   const stormMs = performance.now() - stormStarted;
-  clearInterval(sampler);
+  const peakKiB = peak.stop();
   const seen = await observer.stop();
   // What the storm left behind, once the garbage collector caught up.
-  let settledKiB = residentKiB(server.process.pid);
-  for (let wait = 0; wait < 50 && settledKiB - baselineKiB > SETTLED_GROWTH_LIMIT_KIB; wait++) {
-    await Bun.sleep(100);
-    settledKiB = residentKiB(server.process.pid);
-  }
+  const settledKiB = await settledResidentKiB(
+    server.process.pid,
+    baselineKiB + SETTLED_GROWTH_LIMIT_KIB,
+  );
 
   // Still alive, still answering, nothing it should not say.
   expect(server.process.exitCode).toBeNull();

@@ -1,6 +1,6 @@
 /**
  * Linux facts and fixtures the hardening tests need: a process's resident
- * memory, small tmpfs mounts (the tests run as root), read-only bind mounts.
+ * memory (now, at its peak, once settled), small tmpfs mounts (the tests run as root), read-only bind mounts.
  */
 import { readFileSync } from "node:fs";
 
@@ -10,6 +10,38 @@ export function residentKiB(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
   if (match === null) throw new Error(`no VmRSS for process ${pid}`);
   return Number(match[1]);
+}
+
+/** How often watchPeakKiB samples, and settledResidentKiB looks again. */
+const SAMPLE_INTERVAL_MS = 100;
+/** How many times settledResidentKiB looks before it gives up waiting. */
+const SETTLE_SAMPLES = 50;
+
+/** Samples a process's resident memory until stop(), which returns the highest (at least `fromKiB`). */
+export function watchPeakKiB(pid: number, fromKiB: number): { stop(): number } {
+  let peakKiB = fromKiB;
+  const sampler = setInterval(() => {
+    peakKiB = Math.max(peakKiB, residentKiB(pid));
+  }, SAMPLE_INTERVAL_MS);
+  return {
+    stop() {
+      clearInterval(sampler);
+      return peakKiB;
+    },
+  };
+}
+
+/**
+ * A process's resident memory once it is at most `ceilingKiB`, or after
+ * five seconds of waiting: what stays once the garbage collector caught up.
+ */
+export async function settledResidentKiB(pid: number, ceilingKiB: number): Promise<number> {
+  let settledKiB = residentKiB(pid);
+  for (let wait = 0; wait < SETTLE_SAMPLES && settledKiB > ceilingKiB; wait++) {
+    await Bun.sleep(SAMPLE_INTERVAL_MS);
+    settledKiB = residentKiB(pid);
+  }
+  return settledKiB;
 }
 
 function run(command: string[]): void {
