@@ -21,6 +21,7 @@ import {
   uint32s,
 } from "../../support/binary-frames.ts";
 import { concatBytes, latin1Text } from "../../support/bytes.ts";
+import { expectSameEveryWay, randomSplittings } from "../../support/split-input.ts";
 
 const MAX_ITEM_SIZE = 1024;
 
@@ -47,30 +48,8 @@ function decodeChunks(chunks: readonly Uint8Array[], maxItemSize = MAX_ITEM_SIZE
   return requests;
 }
 
-function chunked(data: Uint8Array, size: number): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < data.length; offset += size) {
-    chunks.push(data.slice(offset, offset + size));
-  }
-  return chunks;
-}
-
-const CHUNK_SIZES = [1, 2, 3, 5, 7, 13, 64] as const;
-
 function expectDecodedEveryWay(data: Uint8Array, expected: Decoded[], maxItemSize?: number) {
-  expect(decodeChunks([data], maxItemSize)).toEqual(expected);
-  for (let split = 1; split < data.length; split++) {
-    const decoded = decodeChunks([data.slice(0, split), data.slice(split)], maxItemSize);
-    if (!Bun.deepEquals(decoded, expected)) {
-      expect({ split, decoded }).toEqual({ split, decoded: expected });
-    }
-  }
-  for (const size of CHUNK_SIZES) {
-    expect({ size, decoded: decodeChunks(chunked(data, size), maxItemSize) }).toEqual({
-      size,
-      decoded: expected,
-    });
-  }
+  expectSameEveryWay(data, expected, (chunks) => decodeChunks(chunks, maxItemSize));
 }
 
 // ---- expectations ----
@@ -287,18 +266,7 @@ describe("BinaryDecoder: well-formed requests", () => {
   test("Should decode a pipelined run in random chunk sizes", () => {
     const input = concatBytes(...WELL_FORMED.map((item) => item.input));
     const expected = WELL_FORMED.flatMap((item) => item.expected);
-    let seed = 4242;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    for (let round = 0; round < 50; round++) {
-      const chunks: Uint8Array[] = [];
-      for (let offset = 0; offset < input.length; ) {
-        const size = 1 + Math.floor(random() * 100);
-        chunks.push(input.slice(offset, offset + size));
-        offset += size;
-      }
+    for (const chunks of randomSplittings(input, { rounds: 50, maxSize: 100, seed: 4242 })) {
       expect(decodeChunks(chunks)).toEqual(expected);
     }
   });

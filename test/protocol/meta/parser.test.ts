@@ -13,6 +13,7 @@ import { TextParser } from "../../../src/protocol/text/parser.ts";
 import { Reply } from "../../../src/protocol/text/replies.ts";
 import type { Request } from "../../../src/protocol/text/requests.ts";
 import { latin1Bytes, latin1Text } from "../../support/bytes.ts";
+import { CHUNK_SIZES, chunked, expectSameEveryWay } from "../../support/split-input.ts";
 
 type Parsed = unknown;
 
@@ -27,8 +28,6 @@ function snapshot(value: unknown): Parsed {
 }
 
 const MAX_ITEM_SIZE = 1024;
-const CHUNK_SIZES = [1, 2, 3, 5, 7, 13, 64] as const;
-
 function parseChunks(chunks: readonly Uint8Array[]): Parsed[] {
   const parser = new TextParser({ maxItemSize: MAX_ITEM_SIZE });
   const requests: Parsed[] = [];
@@ -41,24 +40,8 @@ function parseChunks(chunks: readonly Uint8Array[]): Parsed[] {
   return requests;
 }
 
-function chunked(data: Uint8Array, size: number): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < data.length; offset += size) {
-    chunks.push(data.slice(offset, offset + size));
-  }
-  return chunks;
-}
-
 function expectParsedEveryWay(data: Uint8Array, expected: Parsed[]): void {
-  expect(parseChunks([data])).toEqual(expected);
-  for (let split = 1; split < data.length; split++) {
-    const parsed = parseChunks([data.slice(0, split), data.slice(split)]);
-    if (!Bun.deepEquals(parsed, expected))
-      expect({ split, parsed }).toEqual({ split, parsed: expected });
-  }
-  for (const size of CHUNK_SIZES) {
-    expect({ size, parsed: parseChunks(chunked(data, size)) }).toEqual({ size, parsed: expected });
-  }
+  expectSameEveryWay(data, expected, parseChunks);
 }
 
 // ---- expectations ----

@@ -12,6 +12,12 @@ import { NO_SUCH_CAS } from "../../../src/protocol/numbers.ts";
 import { type Request, TextParser } from "../../../src/protocol/text/parser.ts";
 import { Reply } from "../../../src/protocol/text/replies.ts";
 import { concatBytes, latin1Bytes, latin1Text } from "../../support/bytes.ts";
+import {
+  CHUNK_SIZES,
+  chunked,
+  expectSameEveryWay,
+  randomSplittings,
+} from "../../support/split-input.ts";
 
 // ---- building bytes and expectations ----
 
@@ -116,34 +122,9 @@ function parseChunks(chunks: readonly Uint8Array[], maxItemSize = MAX_ITEM_SIZE)
   return requests;
 }
 
-function chunked(data: Uint8Array, size: number): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < data.length; offset += size) {
-    // Copies, so that the parser cannot lean on the caller keeping them.
-    chunks.push(data.slice(offset, offset + size));
-  }
-  return chunks;
-}
-
-const CHUNK_SIZES = [1, 2, 3, 5, 7, 13, 64] as const;
-
 /** Whole, at every split point, in every chunk size: always the same requests. */
 function expectParsedEveryWay(data: Uint8Array, expected: Parsed[], maxItemSize?: number): void {
-  expect(parseChunks([data], maxItemSize)).toEqual(expected);
-  for (let split = 1; split < data.length; split++) {
-    const halves = [data.slice(0, split), data.slice(split)];
-    const parsed = parseChunks(halves, maxItemSize);
-    if (!Bun.deepEquals(parsed, expected)) {
-      // Name the offset in the failure.
-      expect({ split, parsed }).toEqual({ split, parsed: expected });
-    }
-  }
-  for (const size of CHUNK_SIZES) {
-    expect({ size, parsed: parseChunks(chunked(data, size), maxItemSize) }).toEqual({
-      size,
-      parsed: expected,
-    });
-  }
+  expectSameEveryWay(data, expected, (chunks) => parseChunks(chunks, maxItemSize));
 }
 
 interface Case {
@@ -283,18 +264,7 @@ describe("TextParser: well-formed requests", () => {
   test("Should parse a pipelined run in random chunk sizes", () => {
     const input = concatBytes(...WELL_FORMED.map((item) => item.input));
     const expected = WELL_FORMED.flatMap((item) => item.expected);
-    let seed = 12345;
-    const random = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    for (let round = 0; round < 50; round++) {
-      const chunks: Uint8Array[] = [];
-      for (let offset = 0; offset < input.length; ) {
-        const size = 1 + Math.floor(random() * 200);
-        chunks.push(input.slice(offset, offset + size));
-        offset += size;
-      }
+    for (const chunks of randomSplittings(input, { rounds: 50, maxSize: 200, seed: 12345 })) {
       expect(parseChunks(chunks)).toEqual(expected);
     }
   });
