@@ -21,19 +21,13 @@ import {
   uint32s,
 } from "../support/binary-frames.ts";
 import { concatBytes } from "../support/bytes.ts";
+import type { DeliberateDifference } from "../support/differential.ts";
 
 /** Closes the connection and continues the case on a new one. */
 export const RECONNECT = Symbol("reconnect");
 
 /** One write, RECONNECT, or a function of the frames received so far (to reuse a cas). */
 export type Step = Uint8Array | typeof RECONNECT | ((frames: ResponseFrame[]) => Uint8Array);
-
-export interface DeliberateDifference {
-  /** Why litecached answers differently (the README's binary protocol section). */
-  reason: string;
-  /** litecached's whole normalised reply, sentinels included, given the key prefix. */
-  litecached: string | ((k: string) => string);
-}
 
 export interface BinaryDifferentialCase {
   name: string;

@@ -9,6 +9,7 @@
  * the reply litecached must send instead.
  */
 import { concatBytes } from "../support/bytes.ts";
+import type { DeliberateDifference } from "../support/differential.ts";
 
 /** Closes the connection and continues the case on a new one. */
 export const RECONNECT = Symbol("reconnect");
@@ -28,13 +29,6 @@ export type Step =
   | typeof RECONNECT
   | Pause
   | ((repliesSoFar: string) => string | Uint8Array);
-
-export interface DeliberateDifference {
-  /** Why litecached answers differently (the README's "Protocol" list). */
-  reason: string;
-  /** litecached's whole normalised reply, sentinel included, given the key prefix. */
-  litecached: string | ((k: string) => string);
-}
 
 export interface DifferentialCase {
   name: string;

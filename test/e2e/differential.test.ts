@@ -9,10 +9,9 @@
  * after it has arrived, when the server closed the connection, or (for a
  * sentinel swallowed by a data block) when nothing more arrives for a while.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { concatBytes, latin1Text } from "../support/bytes.ts";
-import { type RunningMemcached, startMemcached } from "../support/memcached.ts";
-import { type RunningServer, startServer } from "../support/server.ts";
+import { DifferentialRun } from "../support/differential.ts";
 import { TestClient } from "../support/test-client.ts";
 import {
   DIFFERENTIAL_CASES,
@@ -160,40 +159,9 @@ function describeOutcome(outcome: Outcome): string {
   return normalise(outcome.raw);
 }
 
-/** Long replies (1 MiB values) are compared in full but shown shortened. */
-function shorten(text: string): string {
-  return text.length <= 600
-    ? text
-    : `${text.slice(0, 300)}…(${text.length} bytes)…${text.slice(-300)}`;
-}
-
-let memcached: RunningMemcached | undefined;
-let litecached: RunningServer | undefined;
-/** Cases compared and found identical, per corpus. */
-const tally = {
-  classic: { identical: 0, compared: 0, deliberate: deliberateCount(DIFFERENTIAL_CASES) },
-  meta: { identical: 0, compared: 0, deliberate: deliberateCount(META_DIFFERENTIAL_CASES) },
-};
-
-function deliberateCount(cases: readonly DifferentialCase[]): number {
-  return cases.filter((testCase) => testCase.deliberate).length;
-}
-
-beforeAll(async () => {
-  [memcached, litecached] = await Promise.all([
-    startMemcached({ extraArgs: ["-I", ITEM_SIZE_LIMIT] }),
-    startServer({ extraArgs: ["--max-item-size", ITEM_SIZE_LIMIT] }),
-  ]);
-});
-
-afterAll(async () => {
-  for (const [corpus, { identical, compared, deliberate }] of Object.entries(tally)) {
-    console.log(
-      `differential (${corpus}): ${identical}/${compared} cases identical (${deliberate} deliberate differences)`,
-    );
-  }
-  await Promise.all([memcached?.stop(), litecached?.stop()]);
-});
+const run = new DifferentialRun("differential", ITEM_SIZE_LIMIT);
+const answer = async (port: number, testCase: DifferentialCase, k: string) =>
+  describeOutcome(await converse(port, testCase, k));
 
 describe("litecached against memcached 1.6.18", () => {
   test("Should have a corpus of well over 80 cases with unique names", () => {
@@ -208,44 +176,6 @@ describe("litecached against memcached 1.6.18", () => {
     expect(META_DIFFERENTIAL_CASES.length).toBeGreaterThanOrEqual(80);
   });
 
-  defineCases("classic", DIFFERENTIAL_CASES, "d");
-  defineCases("meta", META_DIFFERENTIAL_CASES, "m");
+  run.defineCases({ corpus: "classic", cases: DIFFERENTIAL_CASES, prefix: "d" }, answer);
+  run.defineCases({ corpus: "meta", cases: META_DIFFERENTIAL_CASES, prefix: "m" }, answer);
 });
-
-/** One test per case; `prefix` keeps each corpus's keys apart. */
-function defineCases(
-  corpus: keyof typeof tally,
-  cases: readonly DifferentialCase[],
-  prefix: string,
-): void {
-  cases.forEach((testCase, index) => {
-    const k = `${prefix}${String(index).padStart(3, "0")}_`;
-    const title = testCase.deliberate
-      ? `Should differ from memcached on purpose: ${testCase.name}`
-      : `Should answer as memcached does: ${testCase.name}`;
-    test(title, async () => {
-      if (memcached === undefined || litecached === undefined) throw new Error("servers missing");
-      const [reference, ours] = await Promise.all([
-        converse(memcached.port, testCase, k),
-        converse(litecached.port, testCase, k),
-      ]);
-      const referenceText = describeOutcome(reference);
-      const ourText = describeOutcome(ours);
-      tally[corpus].compared++;
-      if (referenceText === ourText) tally[corpus].identical++;
-      const deliberate = testCase.deliberate;
-      if (deliberate === undefined) {
-        expect(shorten(ourText)).toBe(shorten(referenceText));
-        expect(ourText === referenceText).toBe(true);
-        return;
-      }
-      const expected =
-        typeof deliberate.litecached === "function"
-          ? deliberate.litecached(k)
-          : deliberate.litecached;
-      expect(ourText).toBe(expected);
-      // If memcached ever answers the same, the entry is stale: say so.
-      expect(referenceText).not.toBe(expected);
-    });
-  });
-}
