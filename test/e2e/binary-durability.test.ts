@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Opcode } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, type ResponseFrame, store } from "../support/binary-frames.ts";
+import { Random } from "../support/random.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
 
 const TRIALS = 3;
@@ -17,17 +18,6 @@ const SETS_PER_BATCH = 50;
 /** Batches sent ahead of the replies, so that many commits are in flight when the kill comes. */
 const BATCHES_IN_FLIGHT = 4;
 const SEED = Number(process.env.LITECACHED_TEST_SEED ?? Date.now() % 1_000_000);
-
-function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const keyOf = (trial: number, batch: number, index: number) => `t${trial}:b${batch}:${index}`;
 /** A value that names its key, with bytes a text decoding would mangle. */
@@ -160,7 +150,7 @@ describe("kill -9 with a binary writer", () => {
   test(
     "Should keep every quiet set acknowledged by a later Noop's reply",
     async () => {
-      const random = randomGenerator(SEED);
+      const random = new Random(SEED);
       const folder = temporaryDirectory();
       const databasePath = join(folder, "database.sqlite");
       let acknowledged = 0;
@@ -169,7 +159,7 @@ describe("kill -9 with a binary writer", () => {
         for (let trial = 1; trial <= TRIALS; trial++) {
           const writer = await BinaryWriter.open(server.port);
           const run = writeUntilKilled(writer, trial);
-          await Bun.sleep(200 + Math.floor(random() * 600));
+          await Bun.sleep(200 + random.below(600));
           await server.kill();
           const batches = await run;
           writer.close();

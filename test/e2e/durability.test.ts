@@ -7,42 +7,21 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { latin1Bytes, latin1Text } from "../support/bytes.ts";
+import { Random } from "../support/random.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
 import { TestClient, type Value } from "../support/test-client.ts";
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed from its seed. */
-function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.LITECACHED_TEST_SEED ?? Date.now() % 1_000_000);
 
-function randomInt(random: () => number, below: number): number {
-  return Math.floor(random() * below);
-}
-
-function randomBytes(random: () => number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let index = 0; index < length; index++) bytes[index] = randomInt(random, 256);
-  return bytes;
-}
-
 /** Any byte but NUL, space, CR and LF may be part of a key (memcached ends a line at NUL). */
-function randomKey(random: () => number, prefix: string): Uint8Array {
-  const length = 1 + randomInt(random, 40);
+function randomKey(random: Random, prefix: string): Uint8Array {
+  const length = 1 + random.below(40);
   const key = new Uint8Array(prefix.length + length);
   key.set(latin1Bytes(prefix));
   for (let index = prefix.length; index < key.length; index++) {
-    let byte = randomInt(random, 256);
+    let byte = random.below(256);
     while (byte === 0x00 || byte === 0x20 || byte === 0x0a || byte === 0x0d) {
-      byte = randomInt(random, 256);
+      byte = random.below(256);
     }
     key[index] = byte;
   }
@@ -85,7 +64,7 @@ function integrityCheck(databasePath: string): string {
 
 describe("restart persistence", () => {
   test("Should keep every item and its flags across a SIGTERM restart, with cas values never reused", async () => {
-    const random = randomGenerator(SEED);
+    const random = new Random(SEED);
     const databasePath = join(temporaryDirectory(), "database.sqlite");
     let server = await startServer({ databasePath });
     const expected = new Map<string, { flags: number; value: Uint8Array }>();
@@ -95,9 +74,9 @@ describe("restart persistence", () => {
       const key =
         index % 3 === 0 ? randomKey(random, `bin${index}:`) : latin1Bytes(`text:${index}`);
       // Mostly small values, some of 64 KiB, every byte value possible.
-      const length = index % 250 === 0 ? 64 * 1024 : randomInt(random, 2048);
-      const value = randomBytes(random, length);
-      const flags = randomInt(random, 2 ** 32);
+      const length = index % 250 === 0 ? 64 * 1024 : random.below(2048);
+      const value = random.bytes(length);
+      const flags = random.below(2 ** 32);
       expected.set(latin1Text(key), { flags, value });
       writes.push(client.set(key, value, flags));
     }
@@ -287,12 +266,12 @@ function writerKeys(writer: number): string[] {
 }
 
 /** The value of a write encodes who wrote it and when, plus bytes that must survive intact. */
-function writeValue(random: () => number, writer: number, sequence: number): Uint8Array {
+function writeValue(random: Random, writer: number, sequence: number): Uint8Array {
   const header = latin1Bytes(`w${writer}s${sequence}|`);
-  const length = random() < 0.02 ? 32 * 1024 : randomInt(random, 1500);
+  const length = random.chance(0.02) ? 32 * 1024 : random.below(1500);
   const value = new Uint8Array(header.length + length);
   value.set(header);
-  value.set(randomBytes(random, length), header.length);
+  value.set(random.bytes(length), header.length);
   return value;
 }
 
@@ -304,7 +283,7 @@ function writeValue(random: () => number, writer: number, sequence: number): Uin
 async function runKillWriter(
   client: TestClient,
   writer: number,
-  random: () => number,
+  random: Random,
   history: Map<string, Operation[]>,
   sequenceStart: number,
 ): Promise<number> {
@@ -313,8 +292,8 @@ async function runKillWriter(
   let sequence = sequenceStart;
   while (!client.closed) {
     while (inFlight.size < WINDOW && !client.closed) {
-      const key = keys[randomInt(random, keys.length)] as string;
-      const isDelete = random() < 0.2;
+      const key = keys[random.below(keys.length)] as string;
+      const isDelete = random.chance(0.2);
       sequence++;
       const operation: Operation = isDelete
         ? { kind: "delete", state: null, acknowledged: false, reply: undefined }
@@ -374,7 +353,7 @@ describe("kill -9", () => {
   test(
     "Should keep every acknowledged write, fresh cas values and an intact file when killed at random moments",
     async () => {
-      const random = randomGenerator(SEED + 1);
+      const random = new Random(SEED + 1);
       const databasePath = join(temporaryDirectory(), "database.sqlite");
       const allKeys = Array.from({ length: WRITERS }, (_, writer) => writerKeys(writer)).flat();
       let known = new Map<string, KeyState>(allKeys.map((key) => [key, null]));
@@ -439,7 +418,7 @@ describe("kill -9", () => {
         const runs = clients.map((client, writer) =>
           runKillWriter(client, writer, random, history, sequences[writer] as number),
         );
-        await Bun.sleep(150 + randomInt(random, 750));
+        await Bun.sleep(150 + random.below(750));
         await server.kill();
         const finalSequences = await Promise.all(runs);
         finalSequences.forEach((sequence, writer) => {

@@ -12,9 +12,9 @@ import { HEADER_LENGTH, Opcode, Status } from "../../src/protocol/binary/constan
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { delta, get, noop, parseResponses, request, store } from "../support/binary-frames.ts";
 import { concatBytes } from "../support/bytes.ts";
+import { Random } from "../support/random.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { sendInPieces } from "./support/fuzz-connection.ts";
-import { Random } from "./support/random.ts";
 import { residentKiB, settledResidentKiB, watchPeakKiB } from "./support/system.ts";
 
 const FUZZ_CONNECTIONS = 8;

@@ -6,9 +6,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { concatBytes, latin1Bytes, latin1Text } from "../support/bytes.ts";
+import { Random } from "../support/random.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
-import { Random } from "./support/random.ts";
 import { openFileLimit } from "./support/system.ts";
 
 const TOO_MANY = "ERROR Too many open connections";

@@ -10,11 +10,11 @@ import { afterAll, expect, test } from "bun:test";
 import { Magic } from "../../src/protocol/binary/constants.ts";
 import { parseResponses } from "../support/binary-frames.ts";
 import { concatBytes, latin1Text } from "../support/bytes.ts";
+import { Random } from "../support/random.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 import { sendInPieces } from "./support/fuzz-connection.ts";
 import { startObserver } from "./support/observer-process.ts";
-import { Random } from "./support/random.ts";
 import { residentKiB, settledResidentKiB, watchPeakKiB } from "./support/system.ts";
 
 const FUZZ_CONNECTIONS = 8;

@@ -7,9 +7,9 @@
 
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
+import { Random } from "../support/random.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
-import { Random } from "./support/random.ts";
 
 const CLIENTS = 50;
 const PIPELINE = 10;

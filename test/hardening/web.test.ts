@@ -7,10 +7,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { encodeKey } from "../../client/shared/key-codec.ts";
 import { concatBytes } from "../support/bytes.ts";
+import { Random } from "../support/random.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 import { startObserver } from "./support/observer-process.ts";
-import { Random } from "./support/random.ts";
 import { residentKiB } from "./support/system.ts";
 
 const servers: RunningServer[] = [];

@@ -5,7 +5,7 @@
  * the stream and judging the replies is each test's own.
  */
 import type { Socket } from "bun";
-import type { Random } from "./random.ts";
+import type { Random } from "../../support/random.ts";
 
 /** A reply that stops short is awaited this long after the last reply byte... */
 const QUIET_MS = 20;

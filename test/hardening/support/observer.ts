@@ -7,8 +7,8 @@
  * {"rounds": n, "worstMs": ms, "medianMs": ms, "error": "..." | null}.
  */
 
+import { Random } from "../../support/random.ts";
 import { TestClient } from "../../support/test-client.ts";
-import { Random } from "./random.ts";
 
 const port = Number(process.argv[2]);
 const random = new Random(Number(process.argv[3] ?? 1));

@@ -1,6 +1,8 @@
 /**
- * A small seeded PRNG (mulberry32) so that randomized hardening tests can be
- * replayed: each test prints its seed, and HARDENING_SEED=<n> reruns it.
+ * A small seeded PRNG (mulberry32) so that randomized tests can be
+ * replayed: each test prints its seed, and rerunning it with that seed
+ * (HARDENING_SEED=<n> for the hardening tests, LITECACHED_TEST_SEED=<n>
+ * for the durability tests) makes the same choices.
  */
 
 export class Random {
