@@ -14,7 +14,7 @@ import { delta, get, noop, parseResponses, request, store } from "../support/bin
 import { concatBytes } from "../support/bytes.ts";
 import { Random } from "../support/random.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
-import { sendInPieces } from "./support/fuzz-connection.ts";
+import { type Fuzzing, fuzzConnection } from "./support/fuzz-connection.ts";
 import { residentKiB, settledResidentKiB, watchPeakKiB } from "./support/system.ts";
 
 const FUZZ_CONNECTIONS = 8;
@@ -162,30 +162,12 @@ class FrameChecker {
   }
 }
 
-/** One fuzz connection: sends sessions of frames, reconnecting whenever the server closes. */
-async function fuzzConnection(
-  port: number,
-  random: Random,
-  messages: number,
-  checker: FrameChecker,
-) {
-  let sent = 0;
-  while (sent < messages) {
-    checker.restart();
-    const session = Math.min(messages - sent, random.between(10, 200));
-    // A session starts with a well-formed frame, so the connection speaks binary.
-    const stream = concatBytes(
-      noop(),
-      ...Array.from({ length: session }, () => fuzzMessage(random)),
-    );
-    sent += session;
-    await sendInPieces(port, stream, random, (chunk) => checker.feed(chunk), {
-      pieceSizes: [1, 2, 3, 7, 64, 512, 4096],
-      pauseChance: 0,
-    });
-  }
-  return sent;
-}
+const BINARY_FUZZING: Fuzzing = {
+  // A session starts with a well-formed frame, so the connection speaks binary.
+  session: (random, count) =>
+    concatBytes(noop(), ...Array.from({ length: count }, () => fuzzMessage(random))),
+  splitting: { pieceSizes: [1, 2, 3, 7, 64, 512, 4096], pauseChance: 0 },
+};
 
 test("Should survive thousands of hostile binary frames and keep every other client's data right", async () => {
   const server = await startServer({ extraArgs: ["--max-item-size", "32k"] });
@@ -217,6 +199,7 @@ test("Should survive thousands of hostile binary frames and keep every other cli
         new Random(seed + index + 1),
         MESSAGES / FUZZ_CONNECTIONS,
         checker,
+        BINARY_FUZZING,
       ),
     ),
   );

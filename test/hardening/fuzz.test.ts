@@ -13,7 +13,7 @@ import { concatBytes, latin1Text } from "../support/bytes.ts";
 import { Random } from "../support/random.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
-import { sendInPieces } from "./support/fuzz-connection.ts";
+import { type Fuzzing, fuzzConnection } from "./support/fuzz-connection.ts";
 import { startObserver } from "./support/observer-process.ts";
 import { residentKiB, settledResidentKiB, watchPeakKiB } from "./support/system.ts";
 
@@ -362,29 +362,18 @@ class ReplyChecker {
   }
 }
 
-/** One fuzz connection: sends sessions of messages, reconnecting whenever the server closes. */
-async function fuzzConnection(
-  port: number,
-  random: Random,
-  messages: number,
-  checker: ReplyChecker,
-): Promise<number> {
-  let sent = 0;
-  while (sent < messages) {
-    const session = Math.min(messages - sent, random.between(10, 200));
-    const requests = Array.from({ length: session }, () => fuzzMessage(random));
+/**
+ * A session of messages, sometimes ended by a terminal one, sent mostly in
+ * small pieces, sometimes a byte at a time, sometimes large.
+ */
+const TEXT_FUZZING: Fuzzing = {
+  session(random, count) {
+    const requests = Array.from({ length: count }, () => fuzzMessage(random));
     if (random.chance(0.5)) requests.push(terminal(random));
-    const stream = join(...requests);
-    checker.restart(stream[0]);
-    sent += session;
-    // Mostly small pieces, sometimes a byte at a time, sometimes large.
-    await sendInPieces(port, stream, random, (chunk) => checker.feed(chunk), {
-      pieceSizes: [1, 2, 3, 7, 64, 512, 4096, 65536],
-      pauseChance: 0.05,
-    });
-  }
-  return sent;
-}
+    return join(...requests);
+  },
+  splitting: { pieceSizes: [1, 2, 3, 7, 64, 512, 4096, 65536], pauseChance: 0.05 },
+};
 
 test("Should survive thousands of random and mutated requests and keep every other client's data right", async () => {
   // A smaller item limit keeps megabyte values (grown by appends) from turning
@@ -418,6 +407,7 @@ test("Should survive thousands of random and mutated requests and keep every oth
         new Random(seed + index + 1),
         MESSAGES / FUZZ_CONNECTIONS,
         checker,
+        TEXT_FUZZING,
       ),
     ),
   );

@@ -1,12 +1,16 @@
 /**
- * What the text and binary fuzz tests do with one connection: send a
- * stream of hostile bytes in pieces split anywhere, hand every reply chunk
- * to a checker, and read until the server goes quiet or closes. Building
- * the stream and judging the replies is each test's own.
+ * What the text and binary fuzz tests do with one connection: sessions of
+ * hostile bytes, each on a new connection (hostile bytes get connections
+ * closed), sent in pieces split anywhere, every reply chunk handed to a
+ * checker, read until the server goes quiet or closes. Making the bytes and
+ * judging the replies is each test's own.
  */
 import type { Socket } from "bun";
 import type { Random } from "../../support/random.ts";
 
+/** How many messages one session sends at the least and at the most. */
+const SESSION_MIN_MESSAGES = 10;
+const SESSION_MAX_MESSAGES = 200;
 /** A reply that stops short is awaited this long after the last reply byte... */
 const QUIET_MS = 20;
 /** ...but no longer than this after the last piece was sent: a skipped block may never end. */
@@ -21,8 +25,42 @@ export interface Splitting {
   pauseChance: number;
 }
 
+/** Reads a fuzz connection's replies; restart() is called before each session. */
+export interface ReplyCheck {
+  restart(firstByte: number | undefined): void;
+  feed(chunk: Uint8Array): void;
+}
+
+export interface Fuzzing {
+  /** The bytes of one session of `count` messages. */
+  session(random: Random, count: number): Uint8Array;
+  splitting: Splitting;
+}
+
+/** Sends sessions until `messages` messages are sent; returns that number. */
+export async function fuzzConnection(
+  port: number,
+  random: Random,
+  messages: number,
+  checker: ReplyCheck,
+  { session, splitting }: Fuzzing,
+): Promise<number> {
+  let sent = 0;
+  while (sent < messages) {
+    const count = Math.min(
+      messages - sent,
+      random.between(SESSION_MIN_MESSAGES, SESSION_MAX_MESSAGES),
+    );
+    const stream = session(random, count);
+    checker.restart(stream[0]);
+    sent += count;
+    await sendInPieces(port, stream, random, (chunk) => checker.feed(chunk), splitting);
+  }
+  return sent;
+}
+
 /** Sends `stream` on a new connection, then reads replies until quiet, and closes it. */
-export async function sendInPieces(
+async function sendInPieces(
   port: number,
   stream: Uint8Array,
   random: Random,
