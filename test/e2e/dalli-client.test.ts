@@ -5,11 +5,8 @@
  * Ruby side is clients/dalli-client.rb; it prints one JSON line per check.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
+import { runClientScript } from "../support/client-scripts.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
-
-const RUBY = "/usr/bin/ruby";
-const SCRIPT = join(import.meta.dir, "clients", "dalli-client.rb");
 
 let server: RunningServer;
 
@@ -22,17 +19,10 @@ afterAll(async () => {
 });
 
 test("Should serve Dalli's set, get, get_multi, cas, incr, delete and flush", async () => {
-  const child = Bun.spawn([RUBY, SCRIPT, String(server.port)], { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
+  const { exitCode, stderr, checks } = await runClientScript("dalli-client.rb", [
+    String(server.port),
   ]);
   expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
-  const checks = stdout
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as [string, unknown]);
   expect(checks).toEqual([
     ["set an object", true],
     ["get the object back", true],

@@ -13,6 +13,7 @@ import memjs from "memjs";
 import { Opcode, Status } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, request, set, simple } from "../support/binary-frames.ts";
+import { runClientScript } from "../support/client-scripts.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
 
 const USER = "reader";
@@ -245,17 +246,12 @@ function concat(...frames: Uint8Array[]): Uint8Array {
 
 describe("Dalli with SASL", () => {
   test("Should store and read with a username and password, and fail with a wrong one", async () => {
-    const script = join(import.meta.dir, "clients", "dalli-sasl.rb");
-    const child = Bun.spawn(["/usr/bin/ruby", script, String(server.port), USER, PASSWORD], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, exitCode] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    const { exitCode, checks } = await runClientScript("dalli-sasl.rb", [
+      String(server.port),
+      USER,
+      PASSWORD,
+    ]);
     expect(exitCode).toBe(0);
-    const checks = stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as [string, unknown]);
     expect(checks).toEqual([
       ["set with the right password", true],
       ["get with the right password", "secret value"],

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Certificate, makeCertificate } from "../support/certificates.ts";
+import { runClientScript } from "../support/client-scripts.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
@@ -130,31 +131,15 @@ describe("TLS on the memcached port", () => {
   });
 
   test("Should serve pymemcache with a tls_context, and be refused when it trusts another certificate", async () => {
-    const script = join(import.meta.dir, "clients", "pymemcache-tls.py");
-    const child = Bun.spawn(
-      [
-        "/usr/bin/python3",
-        script,
-        String(server.port),
-        certificate.certPath,
-        stranger.certPath,
-        USER,
-        PASSWORD,
-      ],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const [stdout, stderr, exitCode] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
+    const { exitCode, stderr, checks } = await runClientScript("pymemcache-tls.py", [
+      String(server.port),
+      certificate.certPath,
+      stranger.certPath,
+      USER,
+      PASSWORD,
     ]);
     expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: "" });
-    expect(
-      stdout
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line)),
-    ).toEqual([
+    expect(checks).toEqual([
       ["authenticate", true],
       ["set", true],
       ["get", "over tls"],
