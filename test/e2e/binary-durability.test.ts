@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Opcode } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, type ResponseFrame, store } from "../support/binary-frames.ts";
+import { concatBytes } from "../support/bytes.ts";
 import { Random } from "../support/random.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
 
@@ -81,14 +82,7 @@ function batchFrames(trial: number, batch: number): Uint8Array {
     const key = keyOf(trial, batch, index);
     parts.push(store(Opcode.SETQ, key, storedValue(key), { flags: batch, opaque: index }));
   }
-  parts.push(noop(batch));
-  const joined = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concatBytes(...parts, noop(batch));
 }
 
 /** Sends batches until the server dies; returns the batches whose Noop was answered. */

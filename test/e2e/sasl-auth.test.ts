@@ -13,6 +13,7 @@ import memjs from "memjs";
 import { Opcode, Status } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, request, set, simple } from "../support/binary-frames.ts";
+import { concatBytes } from "../support/bytes.ts";
 import { runClientScript } from "../support/client-scripts.ts";
 import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
 
@@ -146,7 +147,7 @@ describe("SASL frames", () => {
       expect(accepted).toMatchObject({ status: 0, opaque: 2, value: "Authenticated" });
       const replies = await exchange(
         conversation,
-        concat(set("sasl:raw", "v"), get("sasl:raw", 3)),
+        concatBytes(set("sasl:raw", "v"), get("sasl:raw", 3)),
         2,
       );
       expect(replies.map(({ status }) => status)).toEqual([0, 0]);
@@ -161,7 +162,7 @@ describe("SASL frames", () => {
     try {
       const replies = await exchange(
         conversation,
-        concat(saslAuth(plain(USER, PASSWORD)), get("sasl:raw", 4), noop(5)),
+        concatBytes(saslAuth(plain(USER, PASSWORD)), get("sasl:raw", 4), noop(5)),
         3,
       );
       expect(replies.map(({ status, opaque }) => [status, opaque])).toEqual([
@@ -200,7 +201,7 @@ describe("SASL frames", () => {
     try {
       const replies = await exchange(
         conversation,
-        concat(
+        concatBytes(
           saslAuth(plain(USER, PASSWORD), "CRAM-MD5"),
           request({ opcode: Opcode.SASL_STEP, key: "PLAIN", value: plain(USER, PASSWORD) }),
           saslAuth(plain(USER, PASSWORD, "other")),
@@ -239,10 +240,6 @@ describe("SASL frames", () => {
     }
   });
 });
-
-function concat(...frames: Uint8Array[]): Uint8Array {
-  return Buffer.concat(frames);
-}
 
 describe("Dalli with SASL", () => {
   test("Should store and read with a username and password, and fail with a wrong one", async () => {
