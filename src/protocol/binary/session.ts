@@ -44,6 +44,11 @@ const FAILED_STORE_STATUS: Readonly<
   not_found: Status.KEY_NOT_FOUND,
 };
 
+/** A binary request's cas field: 0 means "any", anything else must match the item's. */
+function casToCompare(cas: bigint): number | undefined {
+  return cas !== 0n ? toCas(cas) : undefined;
+}
+
 const FAILED_DELTA_STATUS = {
   not_found: Status.KEY_NOT_FOUND,
   non_numeric: Status.NON_NUMERIC,
@@ -111,7 +116,7 @@ export class BinarySession implements ProtocolSession {
           key: request.key,
           value: request.value,
           flags: request.flags,
-          compareCas: compare ? toCas(request.cas) : undefined,
+          compareCas: casToCompare(request.cas),
         });
         this.answerStore(request, mode, result.status, result.cas, out);
         return "idle";
@@ -122,7 +127,7 @@ export class BinarySession implements ProtocolSession {
           key: request.key,
           value: request.value,
           flags: 0,
-          compareCas: request.cas !== 0n ? toCas(request.cas) : undefined,
+          compareCas: casToCompare(request.cas),
         });
         this.answerStore(request, request.mode, result.status, result.cas, out);
         return "idle";
@@ -139,7 +144,7 @@ export class BinarySession implements ProtocolSession {
       case "delete": {
         const status = core.delete({
           key: request.key,
-          compareCas: request.cas !== 0n ? toCas(request.cas) : undefined,
+          compareCas: casToCompare(request.cas),
         });
         if (status === "deleted") this.acknowledge(request, out, {});
         else
@@ -151,7 +156,7 @@ export class BinarySession implements ProtocolSession {
           key: request.key,
           direction: request.direction,
           delta: request.delta,
-          compareCas: request.cas !== 0n ? toCas(request.cas) : undefined,
+          compareCas: casToCompare(request.cas),
           initial: request.createOnMiss ? request.initial : undefined,
         });
         if (result.status === "ok") {
