@@ -8,6 +8,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCommand } from "../support/command.ts";
 import { type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
@@ -22,12 +23,7 @@ afterAll(async () => {
 });
 
 async function run(command: string[]): Promise<{ output: string; exitCode: number }> {
-  const child = Bun.spawn(command, { stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout, stderr, exitCode } = await runCommand(command);
   return { output: `${stdout}${stderr}`, exitCode };
 }
 

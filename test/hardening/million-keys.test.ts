@@ -8,6 +8,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { benchKey } from "../../bench/keys.ts";
+import { runCommand } from "../support/command.ts";
 import { REPOSITORY_ROOT, type RunningServer, startServer } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
@@ -26,22 +27,14 @@ interface KeyPageJson {
 
 /** Seeds KEY_COUNT small items with the benchmark's pipelining client. */
 async function seed(port: number): Promise<void> {
-  const child = Bun.spawn(
-    [
-      process.execPath,
-      join(REPOSITORY_ROOT, "bench", "pipelined-sets.ts"),
-      ...["--port", String(port), "--count", String(KEY_COUNT), "--prefix", PREFIX],
-      ...["--value-bytes", "16", "--connections", "4", "--depth", "256"],
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  const [output, errors, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
+  const { exitCode, stdout, stderr } = await runCommand([
+    process.execPath,
+    join(REPOSITORY_ROOT, "bench", "pipelined-sets.ts"),
+    ...["--port", String(port), "--count", String(KEY_COUNT), "--prefix", PREFIX],
+    ...["--value-bytes", "16", "--connections", "4", "--depth", "256"],
   ]);
-  if (exitCode !== 0) throw new Error(`seeding failed: ${errors}`);
-  expect(JSON.parse(output).sets).toBe(KEY_COUNT);
+  if (exitCode !== 0) throw new Error(`seeding failed: ${stderr}`);
+  expect(JSON.parse(stdout).sets).toBe(KEY_COUNT);
 }
 
 async function timedFetch(url: string): Promise<{ response: Response; appMs: number }> {

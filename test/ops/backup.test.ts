@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { runCommand } from "../support/command.ts";
 import {
   REPOSITORY_ROOT,
   type RunningServer,
@@ -81,16 +82,7 @@ async function backUpAndCheck(name: string, backup: (target: string) => string[]
   const target = join(directory, `${name}.sqlite`);
   const before = new Map(acknowledged);
   const startedMs = performance.now();
-  const result = Bun.spawn([SQLITE3_PATH, ...backup(target)], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(result.stdout).text(),
-    new Response(result.stderr).text(),
-    result.exited,
-  ]);
+  const { stdout, stderr, exitCode } = await runCommand([SQLITE3_PATH, ...backup(target)]);
   const seconds = (performance.now() - startedMs) / 1000;
   expect({ stdout, stderr, exitCode }).toEqual({ stdout: "", stderr: "", exitCode: 0 });
   const writtenDuring = acknowledged.size - before.size;

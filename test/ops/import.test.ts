@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
+import { type CommandResult, runCommand } from "../support/command.ts";
 import { type RunningMemcached, startMemcached } from "../support/memcached.ts";
 import {
   REPOSITORY_ROOT,
@@ -100,25 +101,10 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-interface CliResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runImport(args: string[]): Promise<CliResult> {
-  const child = Bun.spawn([process.execPath, join(REPOSITORY_ROOT, "main.ts"), "import", ...args], {
+function runImport(args: string[]): Promise<CommandResult> {
+  return runCommand([process.execPath, join(REPOSITORY_ROOT, "main.ts"), "import", ...args], {
     cwd: REPOSITORY_ROOT,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { exitCode, stdout, stderr };
 }
 
 /** Every key's item as the server at `port` returns it, read with pipelined multigets. */

@@ -4,6 +4,7 @@
  * `["what it did", what it got]`, for the test to compare all at once.
  */
 import { join } from "node:path";
+import { runCommand } from "./command.ts";
 
 const CLIENTS_FOLDER = join(import.meta.dir, "..", "e2e", "clients");
 /** Debian's interpreters, by the script's extension. */
@@ -22,14 +23,10 @@ export interface ClientRun {
 export async function runClientScript(script: string, args: readonly string[]): Promise<ClientRun> {
   const interpreter = INTERPRETERS[script.slice(script.lastIndexOf("."))];
   if (interpreter === undefined) throw new Error(`no interpreter for ${script}`);
-  const child = Bun.spawn([interpreter, join(CLIENTS_FOLDER, script), ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
+  const { exitCode, stdout, stderr } = await runCommand([
+    interpreter,
+    join(CLIENTS_FOLDER, script),
+    ...args,
   ]);
   const checks = stdout
     .trim()
