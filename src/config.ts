@@ -208,19 +208,13 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       config.memory = parseSize(flag, value, 0, MAX_MEMORY_LIMIT, "1024g");
       return;
     case "--sync":
-      if (!(SYNC_MODES as readonly string[]).includes(value)) {
-        throw new ConfigError(`${flag} must be one of ${SYNC_MODES.join(", ")}, not ${value}`);
-      }
-      config.sync = value as SyncMode;
+      config.sync = parseChoice(flag, value, SYNC_MODES);
       return;
     case "--idle-timeout":
       config.idleTimeout = parseInteger(flag, value, 0, 86_400 * 365);
       return;
     case "--log-format":
-      if (!(LOG_FORMATS as readonly string[]).includes(value)) {
-        throw new ConfigError(`${flag} must be one of ${LOG_FORMATS.join(", ")}, not ${value}`);
-      }
-      config.logFormat = value as LogFormat;
+      config.logFormat = parseChoice(flag, value, LOG_FORMATS);
       return;
     case "--slow-commit-ms":
       config.slowCommitMs = parseInteger(flag, value, 0, MAX_SLOW_COMMIT_MS);
@@ -240,6 +234,17 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
 function nonEmptyPath(flag: string, value: string): string {
   if (value === "") throw new ConfigError(`${flag} needs a file path`);
   return value;
+}
+
+function parseChoice<Choice extends string>(
+  flag: string,
+  value: string,
+  choices: readonly Choice[],
+): Choice {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(`${flag} must be one of ${choices.join(", ")}, not ${value}`);
+  }
+  return value as Choice;
 }
 
 function parseInteger(flag: string, value: string, min: number, max: number): number {
