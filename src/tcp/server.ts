@@ -23,7 +23,7 @@ export interface MemcachedServerOptions {
   maxConnections: number;
   /** Seconds; 0 keeps silent connections open forever. */
   idleTimeout: number;
-  /** Picks each client's protocol front end by its first byte (default: text only). */
+  /** Picks each client's protocol front end by its first byte (default: protocolSessions, binary or text). */
   sessions?: SessionFactory;
   /** PEM certificate and key: the port speaks TLS, as memcached's -Z. */
   tls?: { cert: string; key: string };
