@@ -3,6 +3,7 @@
  * its own database in one temporary folder, can be killed with SIGKILL and
  * restarted on the same database and port, and everything is removed at the end.
  */
+import { expect } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { type RunningServer, startServer, temporaryDirectory } from "../../support/server.ts";
@@ -66,6 +67,19 @@ export class InstancePool {
         }
       });
     }
+    return owners;
+  }
+
+  /**
+   * For each key, the index of the instance that holds it, after checking
+   * that every key is on one instance and each holds `minShare` of them.
+   */
+  async expectSpread(keys: readonly string[], minShare: number): Promise<number[]> {
+    const owners = await this.owners(keys);
+    expect(owners.filter((owner) => owner === -1)).toHaveLength(0);
+    const counts = this.instances.map((_, index) => owners.filter((o) => o === index).length);
+    console.log(`keys per instance: ${counts.join(", ")} of ${keys.length}`);
+    for (const count of counts) expect(count).toBeGreaterThanOrEqual(keys.length * minShare);
     return owners;
   }
 
