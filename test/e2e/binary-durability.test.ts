@@ -110,12 +110,7 @@ async function missingKeys(server: RunningServer, trial: number, batches: number
     for (const batch of batches) {
       const keys = Array.from({ length: SETS_PER_BATCH }, (_, index) => keyOf(trial, batch, index));
       await conversation.write(
-        new Uint8Array(
-          Buffer.concat([
-            ...keys.map((key, index) => get(key, index, Opcode.GETKQ)),
-            noop(0xffff_ffff),
-          ]),
-        ),
+        concatBytes(...keys.map((key, index) => get(key, index, Opcode.GETKQ)), noop(0xffff_ffff)),
       );
       const replies = parseResponses(
         await conversation.readUntil(

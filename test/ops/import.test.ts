@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TCPSocketListener } from "bun";
+import { concatBytes } from "../support/bytes.ts";
 import { type CommandResult, runCommand } from "../support/command.ts";
 import { type RunningMemcached, startMemcached } from "../support/memcached.ts";
 import {
@@ -81,11 +82,11 @@ beforeAll(async () => {
           const value = bytesFor(index, valueLength(index));
           const expiry = index % EXPIRING_EVERY === 0 ? EXPIRY_SECONDS : 0;
           return client.call(
-            Buffer.concat([
-              Buffer.from(`set ${key} ${flagsFor(index)} ${expiry} ${value.length}\r\n`, "latin1"),
+            concatBytes(
+              `set ${key} ${flagsFor(index)} ${expiry} ${value.length}\r\n`,
               value,
-              Buffer.from("\r\n"),
-            ]),
+              "\r\n",
+            ),
           );
         }),
       );
