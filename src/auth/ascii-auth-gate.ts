@@ -9,10 +9,11 @@
  * meta commands and quit included, is answered `CLIENT_ERROR
  * unauthenticated`. Parsing follows proto_text.c's try_read_command_asciiauth
  * byte for byte: lines are split on spaces only (a \r stays in the last
- * token), the length is read by strtoul, the data must end in \r\n, and the
+ * token), the length is read by safe_strtoul (parseUint32), the data must end in \r\n, and the
  * user and password are its first two space-separated words up to any NUL.
  * Nothing reaches the command core before authentication.
  */
+import { parseUint32 } from "../protocol/numbers.ts";
 import type { ReplyBuffer } from "../protocol/reply-buffer.ts";
 import type { SessionState } from "../protocol/session.ts";
 import { AuthGate } from "./auth-gate.ts";
@@ -90,7 +91,7 @@ export class AsciiAuthGate extends AuthGate {
       const tokens = tokenize(line);
       const length =
         tokens.length >= HANDSHAKE_TOKENS && latin1(tokens[0] as Uint8Array) === "set"
-          ? strtoul(latin1(tokens[LENGTH_TOKEN] as Uint8Array))
+          ? parseUint32(tokens[LENGTH_TOKEN] as Uint8Array)
           : undefined;
       if (length === undefined) return answer(AuthReply.UNAUTHENTICATED);
       // memcached adds the \r\n in 32 bits.
@@ -140,34 +141,4 @@ function tokenize(bytes: Uint8Array): Uint8Array[] {
 
 function latin1(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
-}
-
-const C_SPACE = /[ \t\n\v\f\r]/;
-const UINT64_MAX = 2n ** 64n - 1n;
-const LONG_MIN_AS_UNSIGNED = 2n ** 63n;
-
-/**
- * memcached's safe_strtoul on a 64-bit machine: C's strtoul (leading
- * spaces, a sign, decimal digits), followed by a space or the end; a
- * negative number is refused, and the result is cut to 32 bits.
- */
-export function strtoul(text: string): number | undefined {
-  let index = 0;
-  while (index < text.length && C_SPACE.test(text[index] as string)) index++;
-  let negative = false;
-  if (text[index] === "+" || text[index] === "-") {
-    negative = text[index] === "-";
-    index++;
-  }
-  const digitsStart = index;
-  let value = 0n;
-  while (index < text.length && (text[index] as string) >= "0" && (text[index] as string) <= "9") {
-    value = value * 10n + BigInt(text.charCodeAt(index) - 48);
-    index++;
-  }
-  if (index === digitsStart || value > UINT64_MAX) return undefined;
-  if (index < text.length && !C_SPACE.test(text[index] as string)) return undefined;
-  if (negative) value = (UINT64_MAX + 1n - value) & UINT64_MAX;
-  if (value >= LONG_MIN_AS_UNSIGNED && text.slice(0, index).includes("-")) return undefined;
-  return Number(value & 0xffff_ffffn);
 }

@@ -105,6 +105,18 @@ export function parseFlags(token: Uint8Array): number | undefined {
 }
 
 /**
+ * safe_strtoul, then stored in a uint32_t as memcached stores the ASCII
+ * auth handshake's length (C truncation: 4294967303 becomes 7).
+ */
+export function parseUint32(token: Uint8Array): number | undefined {
+  const decimal = readDecimal(token);
+  if (decimal === undefined) return undefined;
+  const value = toUnsigned64(decimal);
+  if (value === undefined) return undefined;
+  return typeof value === "number" ? value >>> 0 : Number(BigInt.asUintN(32, value));
+}
+
+/**
  * safe_strtol: a signed 64-bit decimal, then stored in an int32_t as
  * memcached stores it (C truncation: 4294967297 becomes 1). undefined when
  * strtol would report ERANGE or finds no number.

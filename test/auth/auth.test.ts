@@ -1,20 +1,21 @@
 /**
  * The access-control pieces in process: the auth file as memcached reads
- * it, the constant-time credentials check, memcached's strtoul for the
- * handshake length, the failure lockout on a fake clock, the exposure
+ * it, the constant-time credentials check, memcached's safe_strtoul for
+ * the handshake length, the failure lockout on a fake clock, the exposure
  * warning, and the new command-line flags.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Access } from "../../src/auth/access.ts";
-import { strtoul } from "../../src/auth/ascii-auth-gate.ts";
 import { AuthFileError, loadAuthFile, parseAuthFile } from "../../src/auth/auth-file.ts";
 import { Credentials } from "../../src/auth/credentials.ts";
 import { exposureWarning, isLoopbackHost } from "../../src/auth/exposure.ts";
 import { FAILURE_WINDOW_MS, FailureLimiter, MAX_FAILURES } from "../../src/auth/failure-limiter.ts";
 import { ConfigError, parseCommandLine } from "../../src/config.ts";
+import { parseUint32 } from "../../src/protocol/numbers.ts";
 import { Stats } from "../../src/stats.ts";
+import { latin1Bytes } from "../support/bytes.ts";
 import { temporaryDirectory } from "../support/temporary-folders.ts";
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString("latin1");
@@ -102,7 +103,7 @@ describe("Credentials", () => {
   });
 });
 
-describe("strtoul, as memcached's safe_strtoul", () => {
+describe("parseUint32, as memcached's safe_strtoul reads the auth handshake's length", () => {
   test.each([
     ["7", 7],
     ["7\r", 7],
@@ -113,13 +114,13 @@ describe("strtoul, as memcached's safe_strtoul", () => {
     ["4294967303", 7],
     ["18446744073709551615", 4294967295],
   ])("Should read %p as %p", (input, expected) => {
-    expect(strtoul(input)).toBe(expected);
+    expect(parseUint32(latin1Bytes(input))).toBe(expected);
   });
 
   test.each(["", "-1", "-5", "seven", "7x", "0x10", "18446744073709551616", "+", "\r"])(
     "Should refuse %p",
     (input) => {
-      expect(strtoul(input)).toBeUndefined();
+      expect(parseUint32(latin1Bytes(input))).toBeUndefined();
     },
   );
 });
