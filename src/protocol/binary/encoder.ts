@@ -28,9 +28,11 @@ export interface ResponseFields {
 }
 
 const EMPTY = new Uint8Array(0);
-const latin1 = (text: string) => Uint8Array.from(text, (character) => character.charCodeAt(0));
+/** A reply string (a version, a stat, an error detail) as the bytes it names. */
+export const latin1Bytes = (text: string): Uint8Array =>
+  Uint8Array.from(text, (character) => character.charCodeAt(0));
 const ERROR_BODY_BYTES = new Map<number, Uint8Array>(
-  Object.entries(ERROR_BODY).map(([status, body]) => [Number(status), latin1(body)]),
+  Object.entries(ERROR_BODY).map(([status, body]) => [Number(status), latin1Bytes(body)]),
 );
 
 /** One response frame as bytes (for replies kept aside, such as a failure substitute). */
@@ -62,7 +64,7 @@ export function writeResponse(out: ReplyBuffer, fields: ResponseFields): void {
 
 /** The error body memcached sends with `status`; `detail` replaces it (as out_of_memory does). */
 export function errorBody(status: StatusValue, detail?: string): Uint8Array {
-  if (detail !== undefined) return latin1(detail);
+  if (detail !== undefined) return latin1Bytes(detail);
   return ERROR_BODY_BYTES.get(status) ?? EMPTY;
 }
 
@@ -87,7 +89,12 @@ export function writeStats(
   stats: Iterable<readonly [string, string]>,
 ): void {
   for (const [name, value] of stats) {
-    writeResponse(out, { opcode: Opcode.STAT, opaque, key: latin1(name), value: latin1(value) });
+    writeResponse(out, {
+      opcode: Opcode.STAT,
+      opaque,
+      key: latin1Bytes(name),
+      value: latin1Bytes(value),
+    });
   }
   writeResponse(out, { opcode: Opcode.STAT, opaque });
 }

@@ -22,12 +22,12 @@ import {
   encodeError,
   encodeResponse,
   flagsExtras,
+  latin1Bytes,
   writeResponse,
   writeStats,
 } from "./encoder.ts";
 
 const EMPTY = new Uint8Array(0);
-const latin1 = (text: string) => Uint8Array.from(text, (character) => character.charCodeAt(0));
 
 /** Store results as binary statuses, for requests without a cas (memcached's complete_update_bin). */
 const NOT_STORED_STATUS: Readonly<Record<StoreRequest["mode"], StatusValue>> = {
@@ -85,7 +85,7 @@ export class BinarySession implements ProtocolSession {
   }
 
   commitFailureReply(error: Error): Uint8Array {
-    return latin1(storageFailureDetail(error));
+    return latin1Bytes(storageFailureDetail(error));
   }
 
   private execute(
@@ -178,7 +178,7 @@ export class BinarySession implements ProtocolSession {
         this.reply(request, out, {});
         return "idle";
       case "version":
-        this.reply(request, out, { value: latin1(core.version) });
+        this.reply(request, out, { value: latin1Bytes(core.version) });
         return "idle";
       case "quit":
         if (!request.quiet) this.reply(request, out, {});
@@ -304,7 +304,7 @@ export class BinarySession implements ProtocolSession {
 
 /** memcached answers server-side failures with ENOMEM and the text minus "SERVER_ERROR ". */
 function storageFailure(header: FrameHeader, error: Error): Uint8Array {
-  return failureFrame(header, latin1(storageFailureDetail(error)));
+  return failureFrame(header, latin1Bytes(storageFailureDetail(error)));
 }
 
 function failureFrame(header: FrameHeader, detail: Uint8Array): Uint8Array {
