@@ -375,6 +375,9 @@ const TEXT_FUZZING: Fuzzing = {
   splitting: { pieceSizes: [1, 2, 3, 7, 64, 512, 4096, 65536], pauseChance: 0.05 },
 };
 
+/** Reply lines the storm must produce at the least (about 50,000 to 150,000 are seen). */
+const MIN_REPLY_LINES = 5000;
+
 test("Should survive thousands of random and mutated requests and keep every other client's data right", async () => {
   // A smaller item limit keeps megabyte values (grown by appends) from turning
   // the storm into a bandwidth test; the limit's own paths get more traffic.
@@ -438,6 +441,9 @@ test("Should survive thousands of random and mutated requests and keep every oth
   const replyLines = checkers.reduce((total, checker) => total + checker.lines, 0);
   const badLines = checkers.flatMap((checker) => checker.bad);
   expect(badLines).toEqual([]);
+  // The reply check must have had replies to judge: a session's replies are
+  // read until the server goes quiet, so most messages get theirs checked.
+  expect(replyLines).toBeGreaterThan(MIN_REPLY_LINES);
   expect(server.stderr()).not.toMatch(/^\s+at /m);
   expect(seen.rounds).toBeGreaterThan(10);
   // Generous: three busy processes share two cores. A hang would be seconds.

@@ -106,8 +106,11 @@ async function sendInPieces(
       await Bun.sleep(random.below(3));
     }
   }
+  // Quiet counts from the last reply byte or the end of sending, whichever is
+  // later: replies of the last pieces may not have started yet.
   const sentAt = Date.now();
-  while (!closed && Date.now() - lastDataMs < QUIET_MS && Date.now() - sentAt < MAX_READ_MS) {
+  const quietMs = () => Date.now() - Math.max(lastDataMs, sentAt);
+  while (!closed && quietMs() < QUIET_MS && Date.now() - sentAt < MAX_READ_MS) {
     await Bun.sleep(5);
   }
   socket.end();
