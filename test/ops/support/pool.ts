@@ -4,9 +4,9 @@
  * restarted on the same database and port, and everything is removed at the end.
  */
 import { expect } from "bun:test";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { type RunningServer, startServer, temporaryDirectory } from "../../support/server.ts";
+import { removeTemporaryDirectory } from "../../support/temporary-folders.ts";
 import { TestClient } from "../../support/test-client.ts";
 
 /** Keys per multiget when reading a whole key set back. */
@@ -52,7 +52,7 @@ export class InstancePool {
         await instance.stop();
       }
     }
-    rmSync(this.directory, { recursive: true, force: true });
+    removeTemporaryDirectory(this.directory);
   }
 
   /** For each key, the index of the instance that holds it (asked directly), or -1. */
