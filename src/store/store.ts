@@ -11,6 +11,11 @@
  * with SQLite's normal locking every transaction takes and drops a lock in
  * the shared-memory index, about 2 us, which one transaction per turn pays
  * once for all the reads of that turn.
+ *
+ * Around SQLite: the memory tier answers gets of hot keys (memory-tier.ts),
+ * the item count and bytes are kept in memory (item-counters.ts), a worker
+ * thread checkpoints the log (checkpointer.ts), and a lock file keeps a
+ * second server out (lock-file.ts).
  */
 import { Database, type Statement } from "bun:sqlite";
 import { accessSync, constants, existsSync, statfsSync } from "node:fs";
