@@ -233,7 +233,6 @@ export class Store {
       else {
         // The next lookup or fill may reuse the arena under this view: copy it.
         items[index] = { value: held.value.slice(), flags: held.flags, cas: held.cas };
-        this.memoryPressure.noteAllocated(held.value.length);
       }
     }
     if (missing.length === 0) return items;
@@ -247,7 +246,6 @@ export class Store {
       for (const row of rows) {
         const name = keyName(row.key);
         const item = { value: row.value, flags: row.flags, cas: row.cas };
-        this.memoryPressure.noteAllocated(item.value.length);
         found.set(name, item);
         if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
       }
@@ -261,7 +259,6 @@ export class Store {
     this.beginRead();
     const item = this.statements.get.get(key) as Item | null;
     if (item === null) return null;
-    this.memoryPressure.noteAllocated(item.value.length);
     if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
     return item;
   }
