@@ -22,6 +22,9 @@ describe("MemoryPressure", () => {
     try {
       pressure.check();
       expect(pressure.collections).toBe(1);
+      // Still over the limit at once: no second collection within the interval.
+      pressure.check();
+      expect(pressure.collections).toBe(1);
     } finally {
       pressure.stop();
     }
