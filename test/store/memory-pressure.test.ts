@@ -22,13 +22,23 @@ describe("MemoryPressure", () => {
     try {
       pressure.check();
       expect(pressure.collections).toBe(1);
-      // Still over the limit at once: only an eden collection within the interval.
-      pressure.check();
-      expect([pressure.collections, pressure.edenCollections]).toEqual([1, 1]);
     } finally {
       pressure.stop();
     }
     expect(garbage).toHaveLength(0);
+  });
+
+  test("Should run only eden collections within a second of a full one", () => {
+    // A limit of 0 (a budget that cancels the headroom): always over it.
+    const pressure = new MemoryPressure(-BASELINE_HEADROOM_BYTES);
+    try {
+      pressure.check();
+      pressure.check();
+      pressure.check();
+      expect([pressure.collections, pressure.edenCollections]).toEqual([1, 2]);
+    } finally {
+      pressure.stop();
+    }
   });
 
   test("Should leave the collector alone below the budget", () => {
