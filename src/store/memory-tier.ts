@@ -53,7 +53,7 @@ interface TierEntry extends Item {
   readonly charge: number;
   /** The log position (total charge appended before it): its age. */
   position: number;
-  /** Forgotten or moved: its arena bytes wait for the tail to pass them. */
+  /** Forgotten or moved: its arena bytes wait for the tail to pass them (or a rewrite). */
   dead: boolean;
 }
 
@@ -71,6 +71,8 @@ export function keyName(key: Uint8Array): string {
 export class MemoryTier {
   readonly limitBytes: number;
   private readonly entries = new Map<string, TierEntry>();
+  /** Dead entries still in the log, by name, for a rewrite of the same length to reuse. */
+  private readonly ghosts = new Map<string, TierEntry>();
   /** The log in arena order, oldest first from `front` (dead entries included). */
   private log: TierEntry[] = [];
   private front = 0;
@@ -134,9 +136,31 @@ export class MemoryTier {
   /** Holds a committed item (its value is copied into the arena). */
   remember(name: string, value: Uint8Array, flags: number, cas: number): void {
     this.forget(name);
+    if (this.revive(name, value, flags, cas)) return;
     if (!this.accepts(name, value.length)) return;
     const entry = this.append(name, value.length, flags, cas);
     (this.arena as Uint8Array).set(value, entry.offset);
+  }
+
+  /**
+   * A key written again with a value of the same length (a counter, a
+   * fixed-size record) takes its old place in the log back instead of a new
+   * one: otherwise every rewrite would leave a dead copy that takes budget
+   * until the tail reaches it, and a load that rewrites its keys would evict
+   * live entries for them.
+   */
+  private revive(name: string, value: Uint8Array, flags: number, cas: number): boolean {
+    const ghost = this.ghosts.get(name);
+    if (ghost === undefined) return false;
+    this.ghosts.delete(name);
+    if (ghost.length !== value.length) return false;
+    ghost.value.set(value);
+    ghost.flags = flags;
+    ghost.cas = cas;
+    ghost.dead = false;
+    this.entries.set(name, ghost);
+    this.usedBytes += ghost.charge;
+    return true;
   }
 
   forget(name: string): void {
@@ -145,10 +169,12 @@ export class MemoryTier {
     this.entries.delete(name);
     this.usedBytes -= entry.charge;
     entry.dead = true;
+    this.ghosts.set(name, entry);
   }
 
   clear(): void {
     this.entries.clear();
+    this.ghosts.clear();
     this.log = [];
     this.front = 0;
     this.head = 0;
@@ -236,7 +262,10 @@ export class MemoryTier {
       this.front = 0;
     }
     this.loggedBytes -= oldest.charge;
-    if (oldest.dead) return;
+    if (oldest.dead) {
+      if (this.ghosts.get(oldest.name) === oldest) this.ghosts.delete(oldest.name);
+      return;
+    }
     this.entries.delete(oldest.name);
     this.usedBytes -= oldest.charge;
     oldest.dead = true;

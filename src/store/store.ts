@@ -11,6 +11,11 @@
  * with SQLite's normal locking every transaction takes and drops a lock in
  * the shared-memory index, about 2 us, which one transaction per turn pays
  * once for all the reads of that turn.
+ *
+ * Around SQLite: the memory tier answers gets of hot keys (memory-tier.ts),
+ * the item count and bytes are kept in memory (item-counters.ts), a worker
+ * thread checkpoints the log (checkpointer.ts), and a lock file keeps a
+ * second server out (lock-file.ts).
  */
 import { Database, type Statement } from "bun:sqlite";
 import { accessSync, constants, existsSync, statfsSync } from "node:fs";
@@ -224,7 +229,6 @@ export class Store {
       else {
         // The next lookup or fill may reuse the arena under this view: copy it.
         items[index] = { value: held.value.slice(), flags: held.flags, cas: held.cas };
-        this.memoryPressure.noteAllocated(held.value.length);
       }
     }
     if (missing.length === 0) return items;
@@ -238,7 +242,6 @@ export class Store {
       for (const row of rows) {
         const name = keyName(row.key);
         const item = { value: row.value, flags: row.flags, cas: row.cas };
-        this.memoryPressure.noteAllocated(item.value.length);
         found.set(name, item);
         if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
       }
@@ -252,7 +255,6 @@ export class Store {
     this.beginRead();
     const item = this.statements.get.get(key) as Item | null;
     if (item === null) return null;
-    this.memoryPressure.noteAllocated(item.value.length);
     if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
     return item;
   }

@@ -28,11 +28,24 @@ describe("MemoryPressure", () => {
     expect(garbage).toHaveLength(0);
   });
 
+  test("Should run only eden collections within a second of a full one", () => {
+    // A limit of 0 (a budget that cancels the headroom): always over it.
+    const pressure = new MemoryPressure(-BASELINE_HEADROOM_BYTES);
+    try {
+      pressure.check();
+      pressure.check();
+      pressure.check();
+      expect([pressure.collections, pressure.edenCollections]).toEqual([1, 2]);
+    } finally {
+      pressure.stop();
+    }
+  });
+
   test("Should leave the collector alone below the budget", () => {
     const pressure = new MemoryPressure(64 * 1024 ** 3);
     try {
       pressure.check();
-      expect(pressure.collections).toBe(0);
+      expect([pressure.collections, pressure.edenCollections]).toEqual([0, 0]);
     } finally {
       pressure.stop();
     }
