@@ -46,6 +46,17 @@ export interface EventStreamsResult {
   bytes: number;
 }
 
+export interface MixedLoadResult {
+  ops: number;
+  gets: number;
+  sets: number;
+  misses: number;
+  seconds: number;
+  opsPerSecond: number;
+  /** Share of one CPU the client used. */
+  clientCpuShare: number;
+}
+
 export interface SqliteInsertResult {
   rows: number;
   seconds: number;
@@ -132,6 +143,30 @@ export function eventStreams(
     url,
     "--streams",
     String(streams),
+    "--seconds",
+    String(seconds),
+  ]);
+}
+
+export function mixedLoad(
+  port: number,
+  keys: number,
+  prefix: string,
+  setShare: number,
+  connections: number,
+  seconds: number,
+): Promise<MixedLoadResult> {
+  return runScript<MixedLoadResult>("mixed-load.ts", [
+    "--port",
+    String(port),
+    "--keys",
+    String(keys),
+    "--prefix",
+    prefix,
+    "--set-share",
+    String(setShare),
+    "--connections",
+    String(connections),
     "--seconds",
     String(seconds),
   ]);

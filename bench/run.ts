@@ -15,10 +15,10 @@
  *
  * Row ids: mix90 (90% get / 10% set), mix50 (50/50), get (get-only hits,
  * with Redis GET), set (set-only, litecached --sync normal and full, Redis
- * appendfsync everysec and always), multiget, large (90/10 on a working
- * set ten times the memory budget; needs litecached's --memory), pipelined
- * (pipelined sets and the SQLite limit), seeded (a million keys: memory,
- * get latency under page loads and event streams, startup).
+ * appendfsync everysec and always), multiget, pipelined (pipelined sets
+ * and the SQLite limit), large (90/10 over seeded keys ten times the
+ * memory budget; needs litecached's --memory), seeded (a million keys:
+ * memory, get latency under page loads and event streams, startup).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +28,7 @@ import {
   eventStreams,
   getLatency,
   type LatencyResult,
+  mixedLoad,
   PIPELINE_CONNECTIONS,
   PIPELINE_DEPTH,
   pageLoop,
@@ -35,6 +36,7 @@ import {
   sqliteInsert,
   writeLoad,
 } from "./clients.ts";
+import { benchKey } from "./keys.ts";
 import { type MemaslapLoad, runMemaslap } from "./memaslap.ts";
 import { type RedisLoad, runRedisBenchmark } from "./redis-benchmark.ts";
 import {
@@ -121,20 +123,17 @@ const MULTIGET_KEYS = 100;
 
 /**
  * The memory budget of the rows whose working set fits: memcached's -m and
- * litecached's --memory. memaslap's window of 1k objects per connection
- * makes about 38k keys, some 42 MB in memcached (its `bytes`), well inside.
+ * litecached's --memory. memaslap reads from a window of 1k objects per
+ * connection: 32,768 keys, 33 MiB of keys and values, well inside.
  */
 const FIT_BUDGET_MIB = 64;
 const FIT_WINDOW = "1k";
 /**
- * The working set ten times the budget: memaslap's default window (10k
- * objects per connection, some 380k keys, about 420 MB in memcached) with
- * litecached given a tenth of that. memcached keeps it all, as it must to
- * serve the same data.
+ * The working set of the large row, in multiples of litecached's memory
+ * budget: random keys among that many of the seeded ones.
  */
-const LARGE_WINDOW = "10k";
-const LARGE_BUDGET_MIB = 42;
-const LARGE_MEMCACHED_MIB = 1024;
+const LARGE_WORKING_SET_FACTOR = 10;
+const LARGE_SET_SHARE = 0.1;
 
 /** Write load while the event streams are open: a busy cache, below the feed's resync point. */
 const STREAM_WRITE_SETS_PER_SECOND = 2000;
@@ -365,8 +364,12 @@ async function memaslapRound(
       ? tierDelta(tierCounts(steadyStats), tierCounts(statsAfter))
       : undefined;
   const unit = multiget ? "key" : "op";
+  const held =
+    server.name === "memcached"
+      ? `; holds ${statNumber(statsAfter, "curr_items")} items, ${formatMiB(statNumber(statsAfter, "bytes") ?? 0)}, ${statNumber(statsAfter, "evictions")} evictions`
+      : "";
   log(
-    `${label}: ${server.name} ${formatRate(perSecond, `${unit}s`)}, ${formatMicros(cpuMicrosPerOp)} CPU per ${unit}, waited for CPU ${formatPercent(waitShare)} (${result.gets} gets, ${result.sets} sets, ${result.getMisses} misses${getOnly ? `; ${ops} gets after the warm-up` : ""}${tier === undefined ? "" : `; tier ${tier.hits} hits, ${tier.misses} misses`})`,
+    `${label}: ${server.name} ${formatRate(perSecond, `${unit}s`)}, ${formatMicros(cpuMicrosPerOp)} CPU per ${unit}, waited for CPU ${formatPercent(waitShare)} (${result.gets} gets, ${result.sets} sets, ${result.getMisses} misses${getOnly ? `; ${ops} gets after the warm-up` : ""}${tier === undefined ? "" : `; tier ${tier.hits} hits, ${tier.misses} misses`}${held})`,
   );
   if (getOnly && result.getMisses > 0) {
     throw new Error(`${label}: ${server.name} missed ${result.getMisses} gets of stored keys`);
@@ -554,9 +557,14 @@ function memaslapWindowObjects(window: string): number {
   return Number.parseInt(window, 10) * (window.endsWith("k") ? 1024 : 1);
 }
 
-/** Keys memaslap uses with `window` objects per connection. */
+/** Keys memaslap reads with `window` objects per connection. */
 function memaslapKeySpace(window: string): number {
   return CONNECTIONS * memaslapWindowObjects(window);
+}
+
+/** Bytes of the keys and values memaslap reads: the working set a memory budget must hold. */
+function workingSetBytes(window: string): number {
+  return memaslapKeySpace(window) * (KEY_BYTES + VALUE_BYTES);
 }
 
 function redisLoad(test: "set" | "get", requests: number, keySpace: number): RedisLoad {
@@ -791,7 +799,73 @@ function p99Row(
   };
 }
 
-/** Seeds both servers with the same keys, then memory, latency and restart time. */
+/**
+ * 90/10 over random keys among as many seeded ones as make ten times
+ * litecached's memory budget (its `limit_maxbytes`): most gets miss the
+ * memory tier and read SQLite. memaslap cannot do this (its gets only read
+ * keys it set in the same run), so bench/mixed-load.ts drives both servers.
+ */
+async function largeWorkingSetRows(
+  memcachedServer: RunningServer,
+  litecachedServer: RunningServer,
+): Promise<Row[]> {
+  if (!litecachedHasMemoryFlag()) {
+    log("large working set: skipped, this litecached has no --memory flag");
+    return [];
+  }
+  const budget = statNumber(await readStats(litecachedServer.port), "limit_maxbytes") ?? 0;
+  const itemBytes = benchKey("key:", 0).length + VALUE_BYTES;
+  const keys = Math.min(
+    profile.seedKeys,
+    Math.round((LARGE_WORKING_SET_FACTOR * budget) / itemBytes),
+  );
+  const multiple = (keys * itemBytes) / budget;
+  const name = `90% get / 10% set, ${formatNumber(multiple, 1)}× the budget`;
+  const results = { memcached: [] as LoadRound[], litecached: [] as LoadRound[] };
+  for (let round = 0; round < profile.rounds; round++) {
+    const order =
+      round % 2 === 0 ? [memcachedServer, litecachedServer] : [litecachedServer, memcachedServer];
+    for (const server of order) {
+      const before = tierCounts(await readStats(server.port));
+      const { result, cpuMicros, waitShare } = await measureCpu(
+        server,
+        (run) => run.seconds,
+        () => mixedLoad(server.port, keys, "key:", LARGE_SET_SHARE, CONNECTIONS, profile.seconds),
+      );
+      const tier = tierDelta(before, tierCounts(await readStats(server.port)));
+      const cpuMicrosPerOp = cpuMicros / result.ops;
+      log(
+        `${name}: ${server.name} ${formatRate(result.opsPerSecond, "ops")}, ${formatMicros(cpuMicrosPerOp)} CPU per op, waited for CPU ${formatPercent(waitShare)}; client used ${formatPercent(result.clientCpuShare)} of its CPU (${result.gets} gets, ${result.sets} sets, ${result.misses} misses${tier === undefined ? "" : `; tier ${tier.hits} hits, ${tier.misses} misses`})`,
+      );
+      if (result.misses > 0)
+        throw new Error(`${name}: ${result.misses} gets of seeded keys missed`);
+      results[server.name as "memcached" | "litecached"].push({
+        perSecond: result.opsPerSecond,
+        cpuMicrosPerOp,
+        tier,
+        storedBytes: undefined,
+      });
+    }
+  }
+  method.push(
+    `Working set ${formatNumber(multiple, 1)}× the budget: on the seeded servers (below), bench/mixed-load.ts with ${CONNECTIONS} connections, one request in flight each, ${formatPercent(1 - LARGE_SET_SHARE)} gets and ${formatPercent(LARGE_SET_SHARE)} sets of uniformly random keys among the first ${formatNumber(keys)} seeded (${formatMiB(keys * itemBytes)} of keys and values; litecached's default budget, limit_maxbytes, is ${formatMiB(budget)}), ${profile.seconds} s, ${profile.rounds} rounds alternating. memaslap cannot read keys it did not set in the same run, hence this client; it runs on CPU 1 and may set memcached's pace (the log gives its CPU share), so read the CPU-per-op ratio here. Its targets are litecached's figures before the memory tier (bench/RESULTS.md of 2026-11-25: 0.56x throughput, 0.57x CPU per op at 90/10): it must not fall below them.`,
+  );
+  return workloadRows(
+    {
+      name,
+      unit: "ops",
+      throughputTarget: TARGETS.largeThroughput,
+      cpuTarget: TARGETS.largeCpu,
+    },
+    results,
+    undefined,
+  );
+}
+
+/**
+ * Seeds both servers with the same keys, then the large working set's
+ * 90/10, memory, latency and restart time.
+ */
 async function seededWorkloads(): Promise<Row[]> {
   const rows: Row[] = [];
   const databasePath = freshDatabasePath();
@@ -828,6 +902,15 @@ async function seededWorkloads(): Promise<Row[]> {
       verdict: "",
     },
   );
+  if (selected.has("large")) {
+    rows.push(...(await largeWorkingSetRows(memcachedServer, litecachedServer)));
+  }
+  if (!selected.has("seeded")) {
+    await stop(memcachedServer);
+    await stop(litecachedServer);
+    removeDatabase(databasePath);
+    return rows;
+  }
   rows.push(...memoryRows(`with ${seedLabel} keys stored`, memcachedServer, litecachedServer));
 
   const seconds = profile.latencySeconds;
@@ -979,28 +1062,6 @@ async function warmPage(pageUrl: string): Promise<void> {
   );
 }
 
-/** The large-working-set row: 90/10 with litecached's budget a tenth of the data. */
-async function largeWorkingSetRows(): Promise<Row[]> {
-  if (!litecachedHasMemoryFlag()) {
-    log("large working set: skipped, this litecached has no --memory flag");
-    return [];
-  }
-  const keySpace = memaslapKeySpace(LARGE_WINDOW);
-  const rows = await memaslapWorkload({
-    name: `90% get / 10% set, ${formatNumber(keySpace / 1000)}k keys, 10× the budget`,
-    load: { ...baseLoad, setShare: 0.1, windowSize: LARGE_WINDOW },
-    memcachedMiB: LARGE_MEMCACHED_MIB,
-    litecached: { memory: `${LARGE_BUDGET_MIB}m` },
-    unit: "ops",
-    throughputTarget: TARGETS.largeThroughput,
-    cpuTarget: TARGETS.largeCpu,
-  });
-  method.push(
-    `Working set ten times the budget: 90/10 with memaslap's window at ${LARGE_WINDOW} objects per connection (${formatNumber(keySpace)} keys, about ${formatNumber((keySpace * 1.1) / 1024)} MiB as memcached stores them) and litecached \`--memory ${LARGE_BUDGET_MIB}m\`; memcached gets -m ${LARGE_MEMCACHED_MIB} so it keeps every item. Its targets are the figures before the memory tier (bench/RESULTS.md of 2026-11-25, the same load: 0.56x throughput, 0.57x CPU per op): it must not fall below them.`,
-  );
-  return rows;
-}
-
 async function main(): Promise<void> {
   ensureTools();
   requireTwoCpus();
@@ -1040,12 +1101,11 @@ async function main(): Promise<void> {
       )),
     );
   }
-  if (selected.has("large")) rows.push(...(await largeWorkingSetRows()));
   method.unshift(
-    `Throughput: memaslap (\`memcaslap\`, pinned to CPU 1) with ${CONNECTIONS} connections, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, a window of ${FIT_WINDOW} objects per connection (about ${formatNumber(memaslapKeySpace(FIT_WINDOW) / 1000)}k keys, some 42 MB as memcached stores them), ${profile.seconds} s per run, ${profile.rounds} rounds per server alternating which goes first, median shown. Servers are pinned to CPU 0: \`memcached -t 1 -U 0 -l 127.0.0.1 -m ${FIT_BUDGET_MIB}\` and \`bun main.ts --memory ${FIT_BUDGET_MIB}m\` (the same budget; the flag is left out on a litecached without it) on a fresh database (--sync normal: every STORED is after its group commit). Get-only and multiget: memaslap first stores its window objects inside the timed run, so a few percent of their operations are sets; multiget uses --division=${MULTIGET_KEYS} and counts keys fetched. "Server CPU per op" is the server's CPU time during the run (all its threads, from /proc/<pid>/task/*/schedstat) divided by the operations the client counted: unlike throughput it barely changes when other processes take CPU time, so its ratio is the steadier one on a shared machine. Ratios read "higher is better for litecached": throughput litecached ÷ memcached, CPU per op memcached ÷ litecached (against Redis: litecached ÷ Redis, lower is better). The memory tier's hit ratio is memory_tier_hits ÷ (hits + misses) from litecached's \`stats\`, read before and after each run.`,
+    `Throughput: memaslap (\`memcaslap\`, pinned to CPU 1) with ${CONNECTIONS} connections, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, a window of ${FIT_WINDOW} objects per connection (memaslap's gets read only keys it set earlier in the same run, at most ${formatNumber(memaslapKeySpace(FIT_WINDOW))} keys, ${formatMiB(workingSetBytes(FIT_WINDOW))} of keys and values; its sets store new keys in place of the oldest, so memcached's memory fills and it evicts keys no longer read), ${profile.seconds} s per run, ${profile.rounds} rounds per server alternating which goes first, median shown. Servers are pinned to CPU 0: \`memcached -t 1 -U 0 -l 127.0.0.1 -m ${FIT_BUDGET_MIB}\` and \`bun main.ts --memory ${FIT_BUDGET_MIB}m\` (the same budget; the flag is left out on a litecached without it) on a fresh database (--sync normal: every STORED is after its group commit). Get-only and multiget: memaslap first stores its window objects (its warm-up) inside its timed run, so these runs last ${WARMUP_ALLOWANCE_SECONDS} s longer and are measured from the server's side once the warm-up sets are done (gets from the server's cmd_get, over the time from then to memaslap's end, CPU over the same span): every one is a hit of a stored key; multiget uses --division=${MULTIGET_KEYS} and counts keys fetched. "Server CPU per op" is the server's CPU time during the run (all its threads, from /proc/<pid>/task/*/schedstat) divided by the operations the client counted: unlike throughput it barely changes when other processes take CPU time, so its ratio is the steadier one on a shared machine. Ratios read "higher is better for litecached": throughput litecached ÷ memcached, CPU per op memcached ÷ litecached (against Redis: litecached ÷ Redis, lower is better). The memory tier's hit ratio is memory_tier_hits ÷ (hits + misses) from litecached's \`stats\`, read before and after each run.`,
   );
   if (selected.has("pipelined")) rows.push(...(await pipelinedWorkload()));
-  if (selected.has("seeded")) rows.push(...(await seededWorkloads()));
+  if (selected.has("seeded") || selected.has("large")) rows.push(...(await seededWorkloads()));
 
   const account = cpuAccount.summary();
   const table = textTable(rows);
