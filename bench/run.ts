@@ -814,6 +814,10 @@ async function largeWorkingSetRows(
     return [];
   }
   const budget = statNumber(await readStats(litecachedServer.port), "limit_maxbytes") ?? 0;
+  if (budget <= 0) {
+    log("large working set: skipped, litecached's stats give no limit_maxbytes");
+    return [];
+  }
   const itemBytes = benchKey("key:", 0).length + VALUE_BYTES;
   const keys = Math.min(
     profile.seedKeys,
