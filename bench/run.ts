@@ -156,9 +156,14 @@ const TARGETS = {
   mix90: 0.8,
   mix50: 0.45,
   getOnly: 0.9,
-  /** The large working set must not fall below the figures before the memory tier. */
-  largeThroughput: 0.56,
-  largeCpu: 0.57,
+  /**
+   * The large working set must not fall below litecached before the memory
+   * tier: this row on main (7dc646d) gave 0.41x and 0.44x CPU per op on the
+   * shared 2-core machine; its throughput ratio was too noisy there to pin,
+   * and a CPU-bound server's throughput ratio tracks its CPU ratio.
+   */
+  largeThroughput: 0.43,
+  largeCpu: 0.43,
   durableSetVsRedisAlways: 1.0,
   pipelinedVsSqlite: 0.5,
   rssAnonMiB: 150,
@@ -852,7 +857,7 @@ async function largeWorkingSetRows(
     }
   }
   method.push(
-    `Working set ${formatNumber(multiple, 1)}× the budget: on the seeded servers (below), bench/mixed-load.ts with ${CONNECTIONS} connections, one request in flight each, ${formatPercent(1 - LARGE_SET_SHARE)} gets and ${formatPercent(LARGE_SET_SHARE)} sets of uniformly random keys among the first ${formatNumber(keys)} seeded (${formatMiB(keys * itemBytes)} of keys and values; litecached's default budget, limit_maxbytes, is ${formatMiB(budget)}), ${profile.seconds} s, ${profile.rounds} rounds alternating. memaslap cannot read keys it did not set in the same run, hence this client; it runs on CPU 1 and may set memcached's pace (the log gives its CPU share), so read the CPU-per-op ratio here. Its targets are litecached's figures before the memory tier (bench/RESULTS.md of 2026-11-25: 0.56x throughput, 0.57x CPU per op at 90/10): it must not fall below them.`,
+    `Working set ${formatNumber(multiple, 1)}× the budget: on the seeded servers (below), bench/mixed-load.ts with ${CONNECTIONS} connections, one request in flight each, ${formatPercent(1 - LARGE_SET_SHARE)} gets and ${formatPercent(LARGE_SET_SHARE)} sets of uniformly random keys among the first ${formatNumber(keys)} seeded (${formatMiB(keys * itemBytes)} of keys and values; litecached's default budget, limit_maxbytes, is ${formatMiB(budget)}), ${profile.seconds} s, ${profile.rounds} rounds alternating. memaslap cannot read keys it did not set in the same run, hence this client; it runs on CPU 1 and may set memcached's pace (the log gives its CPU share), so read the CPU-per-op ratio here. Its target is litecached's figure before the memory tier: the same row on main (7dc646d, no tier, every get reads SQLite) gave 0.41x and 0.44x in CPU per op; it must not fall below 0.43x.`,
   );
   return workloadRows(
     {
