@@ -42,7 +42,7 @@ function main(): void {
 
   let store: Store;
   try {
-    store = new Store(config.databasePath, { sync: config.sync });
+    store = new Store(config.databasePath, { sync: config.sync, memoryBytes: config.memory });
   } catch (error) {
     if (error instanceof DatabaseOpenError) fail(error.message, 1);
     throw error;

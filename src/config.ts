@@ -27,6 +27,8 @@ export interface Config {
   sync: SyncMode;
   /** Seconds of silence after which a connection is closed; 0 disables. */
   idleTimeout: number;
+  /** The memory tier's budget in bytes (hot items held in front of SQLite); 0 turns it off. */
+  memory: number;
 }
 
 export type CommandLine = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -47,6 +49,8 @@ Options:
   --max-item-size <n>   largest value in bytes; k and m suffixes (default 1m)
   --sync normal|full    normal survives process crashes; full also fsyncs
                         every commit to survive power loss (default normal)
+  --memory <size>       memory for hot items in front of SQLite; k, m and g
+                        suffixes, 0 for none (default 64m)
   --idle-timeout <s>    close memcached connections silent for s seconds
                         (default 0: never)
   --version             print the version and exit
@@ -60,10 +64,13 @@ const DEFAULTS = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  memory: 64 * 1024 * 1024,
 } as const satisfies Omit<Config, "databasePath">;
 
 /** memcached refuses items above 1 GiB whatever its -I says; so do we. */
 const MAX_ITEM_SIZE_LIMIT = 1024 * 1024 * 1024;
+/** A sanity bound on --memory, far above any machine this runs on. */
+const MAX_MEMORY_LIMIT = 1024 * 1024 * 1024 * 1024;
 
 type ValueFlag =
   | "--port"
@@ -72,7 +79,8 @@ type ValueFlag =
   | "--max-conns"
   | "--max-item-size"
   | "--sync"
-  | "--idle-timeout";
+  | "--idle-timeout"
+  | "--memory";
 
 const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--port",
@@ -82,6 +90,7 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set<ValueFlag>([
   "--max-item-size",
   "--sync",
   "--idle-timeout",
+  "--memory",
 ]);
 
 export function parseCommandLine(args: readonly string[]): CommandLine {
@@ -139,7 +148,10 @@ function applyFlag(config: Omit<Config, "databasePath">, flag: ValueFlag, value:
       config.maxConnections = parseInteger(flag, value, 1, 1_000_000);
       return;
     case "--max-item-size":
-      config.maxItemSize = parseSize(flag, value);
+      config.maxItemSize = parseSize(flag, value, 1, MAX_ITEM_SIZE_LIMIT, "1g");
+      return;
+    case "--memory":
+      config.memory = parseSize(flag, value, 0, MAX_MEMORY_LIMIT, "1024g");
       return;
     case "--sync":
       if (!(SYNC_MODES as readonly string[]).includes(value)) {
@@ -168,12 +180,12 @@ function parsePort(flag: string, value: string): number {
 
 const SIZE_SUFFIXES: Record<string, number> = { "": 1, k: 1024, m: 1024 * 1024, g: 1024 ** 3 };
 
-function parseSize(flag: string, value: string): number {
+function parseSize(flag: string, value: string, min: number, max: number, maxText: string): number {
   const match = /^(\d+)([kmg]?)$/i.exec(value);
   if (!match) throw new ConfigError(`${flag} must be a size such as 512k or 1m, not ${value}`);
   const size = Number(match[1]) * (SIZE_SUFFIXES[(match[2] ?? "").toLowerCase()] ?? 1);
-  if (size < 1 || size > MAX_ITEM_SIZE_LIMIT) {
-    throw new ConfigError(`${flag} must be between 1 and 1g, not ${value}`);
+  if (size < min || size > max) {
+    throw new ConfigError(`${flag} must be between ${min} and ${maxText}, not ${value}`);
   }
   return size;
 }

@@ -16,6 +16,7 @@ const DEFAULTS: Config = {
   maxItemSize: 1024 * 1024,
   sync: "normal",
   idleTimeout: 0,
+  memory: 64 * 1024 * 1024,
 };
 
 /** The config for `args` followed by the database path. */
@@ -51,6 +52,7 @@ describe("parseCommandLine", () => {
     [["--sync", "full"], { sync: "full" }],
     [["--sync", "normal"], { sync: "normal" }],
     [["--idle-timeout", "30"], { idleTimeout: 30 }],
+    [["--memory", "256m"], { memory: 256 * 1024 * 1024 }],
   ];
   for (const [args, expected] of flags) {
     test(`Should read ${args.join(" ")}`, () => {
@@ -75,6 +77,8 @@ describe("parseCommandLine", () => {
       "--sync",
       "full",
       "--idle-timeout=5",
+      "--memory",
+      "6m",
     ]);
     expect(result).toEqual({
       kind: "run",
@@ -87,6 +91,7 @@ describe("parseCommandLine", () => {
         maxItemSize: 4096,
         sync: "full",
         idleTimeout: 5,
+        memory: 6 * 1024 * 1024,
       },
     });
   });
@@ -110,6 +115,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--idle-timeout", "31536000").idleTimeout).toBe(31_536_000);
     expect(configOf("--max-item-size", "1").maxItemSize).toBe(1);
     expect(configOf("--max-item-size", "1g").maxItemSize).toBe(1024 ** 3);
+    expect(configOf("--memory", "0").memory).toBe(0);
+    expect(configOf("--memory", "1024g").memory).toBe(1024 ** 4);
   });
 
   test("Should read k, m and g size suffixes in either case", () => {
@@ -119,6 +126,8 @@ describe("parseCommandLine", () => {
     expect(configOf("--max-item-size=2M").maxItemSize).toBe(2 * 1024 * 1024);
     expect(configOf("--max-item-size", "1G").maxItemSize).toBe(1024 ** 3);
     expect(configOf("--max-item-size", "0001k").maxItemSize).toBe(1024);
+    expect(configOf("--memory", "100k").memory).toBe(100 * 1024);
+    expect(configOf("--memory=2G").memory).toBe(2 * 1024 ** 3);
   });
 
   const invalid: [string[], string][] = [
@@ -149,6 +158,10 @@ describe("parseCommandLine", () => {
     [["--max-item-size", "m"], "--max-item-size must be a size such as 512k or 1m, not m"],
     [["--max-item-size", "-1"], "--max-item-size must be a size such as 512k or 1m, not -1"],
     [["--max-item-size", "1kb"], "--max-item-size must be a size such as 512k or 1m, not 1kb"],
+    [["--memory", "1025g"], "--memory must be between 0 and 1024g, not 1025g"],
+    [["--memory", "64mb"], "--memory must be a size such as 512k or 1m, not 64mb"],
+    [["--memory", "-1"], "--memory must be a size such as 512k or 1m, not -1"],
+    [["--memory", ""], "--memory must be a size such as 512k or 1m, not "],
     [["--sync", "fast"], "--sync must be one of normal, full, not fast"],
     [["--sync", "FULL"], "--sync must be one of normal, full, not FULL"],
     [["--sync="], "--sync must be one of normal, full, not "],
@@ -224,6 +237,7 @@ describe("USAGE and VERSION", () => {
       "--max-item-size",
       "--sync",
       "--idle-timeout",
+      "--memory",
       "--version",
       "-h, --help",
     ]) {

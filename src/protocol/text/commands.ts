@@ -14,7 +14,7 @@ import { formatItems, formatSettings, formatStats } from "./stats-reply.ts";
 
 export type Settings = Pick<
   Config,
-  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync"
+  "host" | "port" | "maxConnections" | "maxItemSize" | "idleTimeout" | "sync" | "memory"
 >;
 
 const VALUE_PREFIX = new TextEncoder().encode("VALUE ");

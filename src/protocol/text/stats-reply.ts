@@ -22,6 +22,7 @@ function seconds(microseconds: number): string {
 export function formatStats(stats: Stats, store: Store, settings: Settings): string {
   const usage = process.resourceUsage();
   const counters = stats.counters;
+  const tier = store.memoryTierStats();
   return formatLines([
     ["pid", process.pid],
     ["uptime", stats.uptimeSeconds],
@@ -57,13 +58,14 @@ export function formatStats(stats: Stats, store: Store, settings: Settings): str
     ["store_no_memory", 0],
     ["bytes_read", counters.bytes_read],
     ["bytes_written", counters.bytes_written],
-    ["limit_maxbytes", 0],
+    ["limit_maxbytes", tier.limitBytes],
     ["accepting_conns", 1],
     ["threads", 1],
-    ["bytes", store.itemBytes],
+    // memcached's memory figures describe the memory tier; SQLite's are below.
+    ["bytes", tier.bytes],
     ["curr_items", store.itemCount],
     ["total_items", counters.total_items],
-    ["evictions", 0],
+    ["evictions", tier.evictions],
     ["reclaimed", 0],
     // litecached's own
     ["litecached_version", VERSION],
@@ -71,13 +73,17 @@ export function formatStats(stats: Stats, store: Store, settings: Settings): str
     ["commits", store.commitCount],
     ["commit_failures", store.commitFailureCount],
     ["database_bytes", store.fileSize],
+    ["item_bytes", store.itemBytes],
+    ["memory_tier_items", tier.items],
+    ["memory_tier_hits", tier.hits],
+    ["memory_tier_misses", tier.misses],
     ["sync_mode", settings.sync],
   ]);
 }
 
 export function formatSettings(settings: Settings): string {
   return formatLines([
-    ["maxbytes", 0],
+    ["maxbytes", settings.memory],
     ["maxconns", settings.maxConnections],
     ["tcpport", settings.port],
     ["udpport", 0],
