@@ -303,8 +303,6 @@ interface LoadRound {
   cpuMicrosPerOp: number;
   /** litecached's memory tier hits and misses during the run, when it reports them. */
   tier: TierCounts | undefined;
-  /** memcached's `bytes` after the run: the working set it holds. */
-  storedBytes: number | undefined;
 }
 
 /**
@@ -383,7 +381,6 @@ async function memaslapRound(
     perSecond,
     cpuMicrosPerOp,
     tier,
-    storedBytes: server.name === "memcached" ? statNumber(statsAfter, "bytes") : undefined,
   };
 }
 
@@ -405,7 +402,6 @@ async function redisRound(
     perSecond: result.requestsPerSecond,
     cpuMicrosPerOp,
     tier: undefined,
-    storedBytes: undefined,
   };
 }
 
@@ -713,7 +709,6 @@ async function pipelinedWorkload(): Promise<Row[]> {
         perSecond: result.setsPerSecond,
         cpuMicrosPerOp,
         tier: undefined,
-        storedBytes: undefined,
       });
       if (serverName === "litecached") litecachedSets.push(result.sets);
       await stop(server);
@@ -852,7 +847,6 @@ async function largeWorkingSetRows(
         perSecond: result.opsPerSecond,
         cpuMicrosPerOp,
         tier,
-        storedBytes: undefined,
       });
     }
   }
