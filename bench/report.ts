@@ -68,6 +68,8 @@ export interface ReportContext {
   machine: MachineInfo;
   versions: Versions;
   commandLine: string;
+  /** The litecached commit measured, e.g. "5cfa5ac Merge branch …". */
+  commit: string;
   wallSeconds: number;
   othersCpuSeconds: number;
   loadAverageAtStart: string;
@@ -92,6 +94,7 @@ export function resultsMarkdown(rows: readonly Row[], context: ReportContext): s
     `Measured by \`${context.commandLine}\` on ${context.date.toISOString().replace(/\.\d+Z$/, "Z")} (took ${formatDuration(context.wallSeconds)}).`,
     "",
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${formatNumber(machine.memoryMiB / 1024, 1)} GiB memory, Linux ${machine.kernel}.`,
+    `- litecached: commit ${context.commit}.`,
     `- Versions: Bun ${versions.bun}, memcached ${versions.memcached}, Redis ${versions.redis}, SQLite ${versions.sqlite}, memaslap from ${versions.memaslap}.`,
     `- Load average at start: ${context.loadAverageAtStart}. ${shared} During the load runs the servers were runnable but waiting for CPU 0 a median ${formatPercent(context.serverCpuWait.memcached)} (memcached), ${formatPercent(context.serverCpuWait.litecached)} (litecached) and ${formatPercent(context.serverCpuWait.redis)} (redis) of the time.`,
     ...(context.note === undefined ? [] : [`- Note: ${context.note}`]),

@@ -58,6 +58,7 @@ import {
   type LitecachedOptions,
   litecachedHasMemoryFlag,
   MEMCACHED_KEEP_ALL_MIB,
+  REPOSITORY_ROOT,
   type RedisFsync,
   type RunningServer,
   type ServerName,
@@ -66,7 +67,14 @@ import {
   startRedis,
 } from "./servers.ts";
 import { median } from "./statistics.ts";
-import { cpuAccount, ensureTools, machineInfo, requireTwoCpus, toolVersions } from "./system.ts";
+import {
+  cpuAccount,
+  currentCommit,
+  ensureTools,
+  machineInfo,
+  requireTwoCpus,
+  toolVersions,
+} from "./system.ts";
 
 interface Profile {
   /** Seconds of each memaslap run. */
@@ -1070,9 +1078,10 @@ async function main(): Promise<void> {
   requireTwoCpus();
   const machine = machineInfo();
   const versions = toolVersions();
+  const commit = currentCommit(REPOSITORY_ROOT);
   const loadAverageAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   log(
-    `${options.quick ? "quick" : "full"} run of ${[...selected].join(", ")} on ${machine.cpus} CPUs (${machine.cpuModel}), load ${loadAverageAtStart}; Bun ${versions.bun}, memcached ${versions.memcached}, Redis ${versions.redis}, SQLite ${versions.sqlite}; litecached ${litecachedHasMemoryFlag() ? "has" : "has no"} --memory`,
+    `${options.quick ? "quick" : "full"} run of ${[...selected].join(", ")} on ${machine.cpus} CPUs (${machine.cpuModel}), load ${loadAverageAtStart}; Bun ${versions.bun}, memcached ${versions.memcached}, Redis ${versions.redis}, SQLite ${versions.sqlite}; litecached ${commit}, ${litecachedHasMemoryFlag() ? "with" : "without"} --memory`,
   );
 
   const rows: Row[] = [];
@@ -1129,6 +1138,7 @@ async function main(): Promise<void> {
       machine,
       versions,
       commandLine: "npm run bench",
+      commit,
       wallSeconds: account.wallSeconds,
       othersCpuSeconds: account.othersCpuSeconds,
       loadAverageAtStart,

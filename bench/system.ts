@@ -140,3 +140,17 @@ export class CpuAccount {
 }
 
 export const cpuAccount = new CpuAccount();
+
+/** The commit the benchmark measures, and whether the work tree differs from it. */
+export function currentCommit(folder: string): string {
+  const git = (args: string[]): string =>
+    new TextDecoder()
+      .decode(
+        Bun.spawnSync(["git", ...args], { cwd: folder, stdout: "pipe", stderr: "pipe" }).stdout,
+      )
+      .trim();
+  const commit = git(["log", "-1", "--format=%h %s"]);
+  if (commit === "") return "(not a git checkout)";
+  const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "";
+  return dirty ? `${commit} (with uncommitted changes)` : commit;
+}
