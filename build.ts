@@ -36,7 +36,9 @@ async function main(): Promise<void> {
 
   const assets = await buildClientAssets();
   const result = await Bun.build({
-    entrypoints: [join(ROOT, "main.ts")],
+    // The checkpoint worker is loaded by path (new Worker): it must be an
+    // entrypoint of its own to be inside the executable.
+    entrypoints: [join(ROOT, "main.ts"), join(ROOT, "src", "store", "checkpoint-worker.ts")],
     target: "bun",
     minify: true,
     sourcemap: "linked",

@@ -24,10 +24,11 @@ export class LockFile {
     this.path = `${databasePath}${LOCK_FILE_SUFFIX}`;
     this.db = new Database(this.path, { create: true, readwrite: true });
     try {
-      // Exclusive locking mode keeps the lock after COMMIT; with no journal,
-      // taking it writes nothing but the empty database header, once.
+      // Exclusive locking mode keeps the lock after COMMIT. Taking it writes
+      // the empty database header once; an in-memory journal leaves no
+      // `-journal` file beside it (SQLite here refuses journal_mode OFF).
       this.db.run("PRAGMA locking_mode = EXCLUSIVE");
-      this.db.run("PRAGMA journal_mode = OFF");
+      this.db.run("PRAGMA journal_mode = MEMORY");
       this.db.run("PRAGMA busy_timeout = 0");
       this.db.run("BEGIN EXCLUSIVE");
       this.db.run("COMMIT");

@@ -16,6 +16,11 @@ import { Database, type Statement } from "bun:sqlite";
 import { accessSync, constants, existsSync, statfsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { SyncMode } from "../config.ts";
+import {
+  Checkpointer,
+  type CheckpointOptions,
+  DEFAULT_CHECKPOINT_OPTIONS,
+} from "./checkpointer.ts";
 import { compareBytes, ItemCounters } from "./item-counters.ts";
 import { LOCK_FILE_SUFFIX, LockFile } from "./lock-file.ts";
 import { keyName, MemoryTier } from "./memory-tier.ts";
@@ -67,6 +72,8 @@ export interface StoreOptions {
   sync: SyncMode;
   /** The memory tier's byte budget (default 64 MiB); 0 turns it off. */
   memoryBytes?: number;
+  /** When the checkpoint worker runs (tests shorten both). */
+  checkpoint?: CheckpointOptions;
 }
 
 /** memcached's default -m. */
@@ -115,6 +122,12 @@ interface CounterRow {
 const CAS_BLOCK = 10_000;
 /** The count and bytes are saved with a commit at most this often (and at a clean stop). */
 const COUNTER_SAVE_INTERVAL_MS = 1000;
+/** Keys per SQLite statement in getMany: one prepared statement per count up to it. */
+const MULTIGET_BATCH = 32;
+/** A log frame: a 4 KiB page and its 24-byte header. */
+const WAL_FRAME_BYTES = 4096 + 24;
+/** At a clean stop, how long to wait for a running worker checkpoint before emptying the log. */
+const CLOSE_CHECKPOINT_WAIT_MS = 5000;
 /** Rows per slice of the byte-total rebuild after an unclean stop (about a millisecond). */
 const REBUILD_SLICE_ROWS = 1000;
 
@@ -133,6 +146,9 @@ export class Store {
   private countersSavedAtMs = 0;
   private readonly counters: ItemCounters;
   private readonly tier: MemoryTier;
+  private readonly checkpointer: Checkpointer;
+  /** `SELECT … WHERE key IN (?, …)` for each number of keys, prepared when first needed. */
+  private readonly multigetStatements: Statement[] = [];
   private rebuildTimer: ReturnType<typeof setTimeout> | undefined;
   private batch: Batch | undefined;
   /** True while the turn's read transaction is open (never while a batch is). */
@@ -141,12 +157,16 @@ export class Store {
   /** Group commits since start, and those that failed (their writes were not acknowledged). */
   commitCount = 0;
   commitFailureCount = 0;
+  /** Checkpoints the event loop ran itself to start the log again (see checkpointer.ts). */
+  catchUpCount = 0;
 
   constructor(path: string, options: StoreOptions) {
     this.path = path;
-    ({ db: this.db, lock: this.lock } = openDatabase(path, options));
+    const checkpoint = options.checkpoint ?? DEFAULT_CHECKPOINT_OPTIONS;
+    ({ db: this.db, lock: this.lock } = openDatabase(path, options, checkpoint));
     this.statements = prepareStatements(this.db);
     this.tier = new MemoryTier(options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+    this.checkpointer = new Checkpointer(path, options.sync, checkpoint);
     const saved = this.statements.counters.get() as CounterRow;
     this.lastCas = saved.last_cas;
     this.casLimit = saved.last_cas;
@@ -167,6 +187,41 @@ export class Store {
     const name = keyName(key);
     const held = this.tier.lookup(name);
     return held !== undefined ? held : this.readThrough(key, name);
+  }
+
+  /**
+   * Several gets at once, in order (null for a missing key): the tier first,
+   * then one SQLite statement per MULTIGET_BATCH keys it did not hold,
+   * instead of one per key.
+   */
+  getMany(keys: readonly Uint8Array[]): (Item | null)[] {
+    const items: (Item | null)[] = new Array(keys.length).fill(null);
+    const missing: number[] = [];
+    const names: string[] = new Array(keys.length);
+    for (let index = 0; index < keys.length; index++) {
+      const name = keyName(keys[index] as Uint8Array);
+      names[index] = name;
+      const held = this.tier.lookup(name);
+      if (held === undefined) missing.push(index);
+      else items[index] = held;
+    }
+    if (missing.length === 0) return items;
+    this.beginRead();
+    for (let start = 0; start < missing.length; start += MULTIGET_BATCH) {
+      const batch = missing.slice(start, start + MULTIGET_BATCH);
+      const rows = this.multigetStatement(batch.length).all(
+        ...batch.map((index) => keys[index] as Uint8Array),
+      ) as (Item & { key: Uint8Array })[];
+      const found = new Map<string, Item>();
+      for (const row of rows) {
+        const name = keyName(row.key);
+        const item = { value: row.value, flags: row.flags, cas: row.cas };
+        found.set(name, item);
+        if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
+      }
+      for (const index of batch) items[index] = found.get(names[index] as string) ?? null;
+    }
+    return items;
   }
 
   /** A read past the tier: SQLite's row, which the tier keeps if it is committed state. */
@@ -382,6 +437,7 @@ export class Store {
     if (this.db.inTransaction) this.statements.rollback.run();
     if (failure === undefined) {
       this.commitCount++;
+      this.afterCommit();
       this.counters.batchCommitted();
       for (const [name, item] of batch.written) {
         if (item !== null) this.tier.remember(name, item.value, item.flags, item.cas);
@@ -415,6 +471,11 @@ export class Store {
     return this.counters.bytes;
   }
 
+  /** Checkpoints the worker ran since start. */
+  get checkpointCount(): number {
+    return this.checkpointer.passes;
+  }
+
   memoryTierStats(): MemoryTierStats {
     const tier = this.tier;
     return {
@@ -439,6 +500,8 @@ export class Store {
     this.endRead();
     clearTimeout(this.rebuildTimer);
     this.saveCounters(!this.counters.rebuilding);
+    this.checkpointer.close();
+    this.emptyLog();
     // close(true) finalizes the prepared statements and releases the file at
     // once; close(false) would keep the connection alive until every
     // statement was garbage collected.
@@ -488,10 +551,47 @@ export class Store {
     return cas;
   }
 
+  private multigetStatement(count: number): Statement {
+    let statement = this.multigetStatements[count];
+    if (statement === undefined) {
+      const placeholders = new Array(count).fill("?").join(", ");
+      statement = this.db.prepare(
+        `SELECT key, value, flags, cas FROM items WHERE key IN (${placeholders})`,
+      );
+      this.multigetStatements[count] = statement;
+    }
+    return statement;
+  }
+
   /** The item a read-modify-write starts from, not counted as a get. */
   private current(key: Uint8Array): Item | null {
     const name = keyName(key);
     return this.tier.peek(name) ?? this.readThrough(key, name);
+  }
+
+  private afterCommit(): void {
+    this.checkpointer.afterCommit();
+    if (!this.checkpointer.takeCatchUp()) return;
+    this.catchUpCount++;
+    try {
+      this.statements.checkpoint.get();
+    } catch (error) {
+      console.error(`litecached: checkpoint failed: ${describe(error)}`);
+    }
+  }
+
+  /**
+   * A clean stop leaves an empty log, so the next start has nothing to
+   * copy. It waits for a worker checkpoint still running; a failure (disk
+   * full) leaves the log for the next start to copy.
+   */
+  private emptyLog(): void {
+    try {
+      this.db.run(`PRAGMA busy_timeout = ${CLOSE_CHECKPOINT_WAIT_MS}`);
+      this.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (error) {
+      console.error(`litecached: cannot empty the write-ahead log: ${describe(error)}`);
+    }
   }
 
   /** A key's value length before this write: from the tier if held, else from SQLite. */
@@ -606,7 +706,11 @@ export class Store {
   }
 }
 
-function openDatabase(path: string, options: StoreOptions): { db: Database; lock: LockFile } {
+function openDatabase(
+  path: string,
+  options: StoreOptions,
+  checkpoint: CheckpointOptions,
+): { db: Database; lock: LockFile } {
   let db: Database;
   try {
     db = new Database(path, { create: true, readwrite: true, strict: true });
@@ -625,10 +729,11 @@ function openDatabase(path: string, options: StoreOptions): { db: Database; lock
     if (mode.journal_mode !== "wal") throw new Error(`journal mode is ${mode.journal_mode}`);
     db.run(`PRAGMA synchronous = ${options.sync === "full" ? "FULL" : "NORMAL"}`);
     db.run("PRAGMA cache_size = -32768");
-    // Checkpoint every ~40 MiB of WAL instead of SQLite's 4 MiB: pages rewritten
-    // often (index interiors, the counters row) are copied back once, not
-    // again and again; measured +20-30% throughput on a 50% set load.
-    db.run("PRAGMA wal_autocheckpoint = 10000");
+    // Checkpoints run in the checkpoint worker (see checkpointer.ts), never
+    // inside a commit here. A log that grew past the restart point while
+    // writes went on is cut back when it starts again.
+    db.run("PRAGMA wal_autocheckpoint = 0");
+    db.run(`PRAGMA journal_size_limit = ${checkpoint.restartLogFrames * WAL_FRAME_BYTES}`);
     db.run("PRAGMA temp_store = MEMORY");
     // Take the write lock now, so a database another process is writing to
     // is a startup error rather than a failure on the first write.
@@ -735,6 +840,7 @@ function prepareStatements(db: Database) {
        WHERE id = 1`,
     ),
     countItems: prepare("SELECT count(*) AS count FROM items"),
+    checkpoint: prepare("PRAGMA wal_checkpoint(PASSIVE)"),
     scanSizes: prepare(
       `SELECT key, length(key) + length(value) AS size FROM items
        WHERE key > ?1 ORDER BY key LIMIT ?2`,

@@ -105,7 +105,9 @@ afterAll(() => {
 describe("Store: the lock file", () => {
   test("Should create <database>.lock beside the database and keep it after close", () => {
     const path = freshPath();
-    closeStore(openStore(path));
+    const store = openStore(path);
+    expect(existsSync(`${path}${LOCK_FILE_SUFFIX}-journal`)).toBe(false);
+    closeStore(store);
     expect(existsSync(`${path}${LOCK_FILE_SUFFIX}`)).toBe(true);
     // The file left behind does not block the next start: only the lock counts.
     closeStore(openStore(path));

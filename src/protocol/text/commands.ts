@@ -6,7 +6,7 @@
 import type { Config } from "../../config.ts";
 import { MEMCACHED_PROTOCOL_VERSION } from "../../config.ts";
 import type { Stats } from "../../stats.ts";
-import type { Store } from "../../store/store.ts";
+import type { Item, Store } from "../../store/store.ts";
 import type { ReplyBuffer } from "../reply-buffer.ts";
 import type { Request, RetrievalCommand, StorageCommand } from "./parser.ts";
 import { Reply } from "./replies.ts";
@@ -29,6 +29,8 @@ const SLAB_CLASS_COUNT = 64;
 /** Keys one `stats cachedump` lists at most: it runs on the shared event loop. */
 const MAX_CACHEDUMP_KEYS = 10_000;
 const DECIMAL = /^\d{1,10}$/;
+/** Keys fetched together by a get of many keys. */
+const MULTIGET_CHUNK = 16;
 
 /** What the connection must do after a request. */
 export type Outcome = "continue" | "close";
@@ -111,10 +113,19 @@ export class TextCommands {
     const counters = this.stats.counters;
     const withCas = command === "gets" || command === "gats";
     const touching = command === "gat" || command === "gats";
+    // Items come MULTIGET_CHUNK keys at a time (Store.getMany: one SQLite
+    // statement for those the memory tier lacks), few enough that a chunk of
+    // large values stays small beside the output cap.
+    let chunk: (Item | null)[] = [];
+    let chunkStart = 0;
     for (let index = 0; index < keys.length; index++) {
       if (index > 0 && out.byteLength >= limit) return index;
       const key = keys[index] as Uint8Array;
-      const item = this.store.get(key);
+      if (index - chunkStart >= chunk.length) {
+        chunkStart = index;
+        chunk = this.store.getMany(keys.slice(index, index + MULTIGET_CHUNK));
+      }
+      const item = chunk[index - chunkStart] ?? null;
       if (touching) {
         counters.cmd_touch++;
         if (item === null) counters.touch_misses++;
