@@ -416,7 +416,7 @@ async function redisRound(
 const medianOf = (rounds: readonly LoadRound[], field: "perSecond" | "cpuMicrosPerOp"): number =>
   median(rounds.map((round) => round[field]));
 
-/** Hits ÷ (hits + misses) over all rounds, or undefined without the counters. */
+/** Hits ÷ (hits + misses) over all rounds, or undefined without the counters or lookups. */
 function tierHitRatio(rounds: readonly LoadRound[]): string | undefined {
   let hits = 0;
   let misses = 0;
@@ -426,8 +426,9 @@ function tierHitRatio(rounds: readonly LoadRound[]): string | undefined {
     misses += round.tier.misses;
   }
   const total = hits + misses;
+  // A load without gets (set-only) has no ratio to show.
   return total === 0
-    ? "no lookups"
+    ? undefined
     : `${formatNumber((hits / total) * 100, 1)}% (${formatNumber(hits)} of ${formatNumber(total)})`;
 }
 
