@@ -11,6 +11,11 @@
  * with SQLite's normal locking every transaction takes and drops a lock in
  * the shared-memory index, about 2 us, which one transaction per turn pays
  * once for all the reads of that turn.
+ *
+ * Around SQLite: the memory tier answers gets of hot keys (memory-tier.ts),
+ * the item count and bytes are kept in memory (item-counters.ts), a worker
+ * thread checkpoints the log (checkpointer.ts), and a lock file keeps a
+ * second server out (lock-file.ts).
  */
 import { Database, type Statement } from "bun:sqlite";
 import { accessSync, constants, existsSync, statfsSync } from "node:fs";
@@ -23,9 +28,14 @@ import {
 } from "./checkpointer.ts";
 import { compareBytes, ItemCounters } from "./item-counters.ts";
 import { LOCK_FILE_SUFFIX, LockFile } from "./lock-file.ts";
+import { MemoryPressure } from "./memory-pressure.ts";
 import { keyName, MemoryTier } from "./memory-tier.ts";
 import { migrate } from "./schema.ts";
 
+/**
+ * An item as a get returns it. Its value may be a view of the memory tier's
+ * arena, valid until the next Store call: copy it to keep it longer.
+ */
 export interface Item {
   value: Uint8Array;
   flags: number;
@@ -100,11 +110,19 @@ interface Batch {
   /** Set when SQLite rolled the transaction back under us (disk full, I/O error). */
   failure: Error | undefined;
   /**
-   * The memory tier's part: each key written in the batch, with its new item
-   * (null once deleted). The tier dropped these keys when they were written
-   * and takes the items back only if the batch commits.
+   * The memory tier's part: each key written in the batch, with where its
+   * new value sits in the Store's staging buffer (null once deleted, or not
+   * staged). The tier dropped these keys when they were written and takes
+   * the items back only if the batch commits.
    */
-  written: Map<string, Item | null>;
+  written: Map<string, StagedItem | null>;
+}
+
+interface StagedItem {
+  offset: number;
+  length: number;
+  flags: number;
+  cas: number;
 }
 
 interface CounterRow {
@@ -122,6 +140,9 @@ interface CounterRow {
 const CAS_BLOCK = 10_000;
 /** The count and bytes are saved with a commit at most this often (and at a clean stop). */
 const COUNTER_SAVE_INTERVAL_MS = 1000;
+/** The staging buffer of a batch's new values starts this large and grows to at most MAX. */
+const INITIAL_STAGING_BYTES = 64 * 1024;
+const MAX_STAGING_BYTES = 8 * 1024 * 1024;
 /** Keys per SQLite statement in getMany: one prepared statement per count up to it. */
 const MULTIGET_BATCH = 32;
 /** A log frame: a 4 KiB page and its 24-byte header. */
@@ -147,6 +168,10 @@ export class Store {
   private readonly counters: ItemCounters;
   private readonly tier: MemoryTier;
   private readonly checkpointer: Checkpointer;
+  private readonly memoryPressure: MemoryPressure;
+  /** New values of the open batch, for the memory tier once it commits. */
+  private staging = new Uint8Array(INITIAL_STAGING_BYTES);
+  private stagedBytes = 0;
   /** `SELECT … WHERE key IN (?, …)` for each number of keys, prepared when first needed. */
   private readonly multigetStatements: Statement[] = [];
   private rebuildTimer: ReturnType<typeof setTimeout> | undefined;
@@ -166,6 +191,7 @@ export class Store {
     ({ db: this.db, lock: this.lock } = openDatabase(path, options, checkpoint));
     this.statements = prepareStatements(this.db);
     this.tier = new MemoryTier(options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+    this.memoryPressure = new MemoryPressure(this.tier.limitBytes);
     this.checkpointer = new Checkpointer(path, options.sync, checkpoint);
     const saved = this.statements.counters.get() as CounterRow;
     this.lastCas = saved.last_cas;
@@ -203,7 +229,11 @@ export class Store {
       names[index] = name;
       const held = this.tier.lookup(name);
       if (held === undefined) missing.push(index);
-      else items[index] = held;
+      else if (keys.length === 1) items[index] = held;
+      else {
+        // The next lookup or fill may reuse the arena under this view: copy it.
+        items[index] = { value: held.value.slice(), flags: held.flags, cas: held.cas };
+      }
     }
     if (missing.length === 0) return items;
     this.beginRead();
@@ -228,14 +258,13 @@ export class Store {
   private readThrough(key: Uint8Array, name: string): Item | null {
     this.beginRead();
     const item = this.statements.get.get(key) as Item | null;
-    if (item !== null && this.isCommitted(name)) {
-      this.tier.remember(name, item.value, item.flags, item.cas);
-    }
+    if (item === null) return null;
+    if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
     return item;
   }
 
   has(key: Uint8Array): boolean {
-    if (this.tier.peek(keyName(key)) !== undefined) return true;
+    if (this.tier.lengthOf(keyName(key)) !== undefined) return true;
     this.beginRead();
     return this.statements.exists.get(key) !== null;
   }
@@ -296,7 +325,7 @@ export class Store {
   add(key: Uint8Array, value: Uint8Array, flags: number): number {
     this.beginWrite();
     const name = keyName(key);
-    if (this.tier.peek(name) !== undefined) return 0;
+    if (this.tier.lengthOf(name) !== undefined) return 0;
     const cas = this.nextCas();
     const modifiedMs = Date.now();
     if (this.statements.insertIfAbsent.run(key, value, flags, cas, modifiedMs).changes === 0) {
@@ -439,8 +468,10 @@ export class Store {
       this.commitCount++;
       this.afterCommit();
       this.counters.batchCommitted();
-      for (const [name, item] of batch.written) {
-        if (item !== null) this.tier.remember(name, item.value, item.flags, item.cas);
+      for (const [name, staged] of batch.written) {
+        if (staged === null) continue;
+        const value = this.staging.subarray(staged.offset, staged.offset + staged.length);
+        this.tier.remember(name, value, staged.flags, staged.cas);
       }
       this.savedCasLimit = this.casLimit;
     } else {
@@ -449,6 +480,7 @@ export class Store {
       // The reservation went with the batch: the next cas reserves again.
       this.casLimit = this.savedCasLimit;
     }
+    this.stagedBytes = 0;
     for (const waiter of batch.waiters) waiter(failure);
     if (failure === undefined && batch.changes.length > 0) this.emitChanges(batch.changes);
   }
@@ -499,6 +531,7 @@ export class Store {
     this.commit();
     this.endRead();
     clearTimeout(this.rebuildTimer);
+    this.memoryPressure.stop();
     this.saveCounters(!this.counters.rebuilding);
     this.checkpointer.close();
     this.emptyLog();
@@ -596,8 +629,8 @@ export class Store {
 
   /** A key's value length before this write: from the tier if held, else from SQLite. */
   private sizeOf(key: Uint8Array, name: string): number | undefined {
-    const held = this.tier.peek(name);
-    if (held !== undefined) return held.value.length;
+    const held = this.tier.lengthOf(name);
+    if (held !== undefined) return held;
     const row = this.statements.sizeOf.get(key) as { size: number } | null;
     return row === null ? undefined : row.size;
   }
@@ -605,16 +638,31 @@ export class Store {
   /**
    * A write to `name` joined the batch: the tier forgets the key now (reads
    * of this turn go to SQLite, which sees the batch) and holds the new item
-   * once the batch commits. The value is copied: the caller's bytes usually
-   * sit in a connection's input buffer.
+   * once the batch commits. The value is copied to the staging buffer (the
+   * caller's bytes usually sit in a connection's input buffer), which is
+   * reused batch after batch rather than leaving a copy per write for the
+   * garbage collector; a value that does not fit is not staged.
    */
   private noteWritten(name: string, value: Uint8Array | null, flags: number, cas: number): void {
     this.tier.forget(name);
-    const item =
-      value === null || !this.tier.accepts(name, value.length)
-        ? null
-        : { value: value.slice(), flags, cas };
-    (this.batch as Batch).written.set(name, item);
+    const batch = this.batch as Batch;
+    if (value === null || !this.tier.accepts(name, value.length)) {
+      batch.written.set(name, null);
+      return;
+    }
+    const offset = this.stagedBytes;
+    if (offset + value.length > this.staging.length) {
+      if (offset + value.length > MAX_STAGING_BYTES) {
+        batch.written.set(name, null);
+        return;
+      }
+      const grown = new Uint8Array(Math.min(MAX_STAGING_BYTES, 2 * (offset + value.length)));
+      grown.set(this.staging.subarray(0, offset));
+      this.staging = grown;
+    }
+    this.staging.set(value, offset);
+    this.stagedBytes = offset + value.length;
+    batch.written.set(name, { offset, length: value.length, flags, cas });
   }
 
   /** True when SQLite's row for `name` is committed state (no write in the open batch). */
@@ -728,7 +776,9 @@ function openDatabase(
     const mode = db.query("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
     if (mode.journal_mode !== "wal") throw new Error(`journal mode is ${mode.journal_mode}`);
     db.run(`PRAGMA synchronous = ${options.sync === "full" ? "FULL" : "NORMAL"}`);
-    db.run("PRAGMA cache_size = -32768");
+    // 8 MiB: the memory tier holds the hot values now, SQLite's cache mostly
+    // the b-tree's inner pages; a larger cache also makes commits slower.
+    db.run("PRAGMA cache_size = -8192");
     // Checkpoints run in the checkpoint worker (see checkpointer.ts), never
     // inside a commit here. A log that grew past the restart point while
     // writes went on is cut back when it starts again.

@@ -102,6 +102,62 @@ describe("MemoryTier", () => {
     expect([tier.bytes, tier.size]).toEqual([0, 0]);
   });
 
+  test("Should hand back exactly what it was given after thousands of random operations", () => {
+    // A small arena and values of every size (empty ones too) wrap the log
+    // many times; every held value must still be the last one remembered.
+    let seed = 12345;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const tier = new MemoryTier(32 * 1024);
+    const truth = new Map<string, Uint8Array>();
+    for (let step = 0; step < 20_000; step++) {
+      const key = `k${random(200)}`;
+      const action = random(10);
+      if (action < 5) {
+        const value = new Uint8Array(random(4) === 0 ? 0 : random(1500)).map(() => random(256));
+        tier.remember(key, value, step, step);
+        truth.set(key, value);
+      } else if (action < 6) {
+        tier.forget(key);
+        truth.delete(key);
+      } else {
+        const item = tier.lookup(key);
+        if (item !== undefined) expect(item.value).toEqual(truth.get(key) as Uint8Array);
+      }
+      expect(tier.bytes).toBeLessThanOrEqual(tier.limitBytes);
+    }
+    let charged = 0;
+    for (const [key, value] of truth) {
+      const item = tier.peek(key);
+      if (item === undefined) continue;
+      expect(item.value).toEqual(value);
+      charged += key.length + value.length + ENTRY_OVERHEAD_BYTES;
+    }
+    expect(tier.bytes).toBe(charged);
+    expect(tier.evictions).toBeGreaterThan(10);
+    expect(tier.hits).toBeGreaterThan(100);
+  });
+
+  test("Should rewrite a value of the same length in place, evicting nothing", () => {
+    const tier = new MemoryTier(budgetFor(16));
+    for (let index = 0; index < 16; index++) tier.remember(name(index), value(100), 0, index);
+    for (let round = 1; round <= 50; round++) {
+      for (let index = 0; index < 16; index++) {
+        tier.forget(name(index));
+        tier.remember(name(index), new Uint8Array(100).fill(round), 0, round);
+      }
+    }
+    expect([tier.size, tier.evictions]).toEqual([16, 0]);
+    expect(tier.peek(name(3))?.value).toEqual(new Uint8Array(100).fill(50));
+    // A different length takes a new place; the dead old one keeps its share
+    // of the budget until the tail passes it, so the oldest entry made room.
+    tier.remember(name(3), value(99), 0, 99);
+    expect(tier.peek(name(3))?.value.length).toBe(99);
+    expect([tier.size, tier.evictions]).toEqual([15, 1]);
+  });
+
   test("Should name every distinct key differently, whatever its bytes", () => {
     const names = new Set<string>();
     for (let byte = 0; byte < 256; byte++) names.add(keyName(new Uint8Array([byte])));

@@ -1,7 +1,7 @@
 /**
  * The Store against real SQLite files in a temporary folder: byte-exact
  * items, memcached's incr/decr, the group commit, cas values across
- * restarts, trigger-kept counters, key pages, and the files it must refuse.
+ * restarts, the item count and bytes, key pages, and the files it must refuse.
  */
 
 import { Database } from "bun:sqlite";
