@@ -31,6 +31,32 @@ export interface PageLoopResult {
   bytesPerPage: number;
 }
 
+export interface WriteLoadResult {
+  sets: number;
+  setsPerSecond: number;
+  skippedBatches: number;
+}
+
+export interface EventStreamsResult {
+  opened: number;
+  failures: number;
+  firstFailure: string | undefined;
+  events: number;
+  changeEvents: number;
+  bytes: number;
+}
+
+export interface MixedLoadResult {
+  ops: number;
+  gets: number;
+  sets: number;
+  misses: number;
+  seconds: number;
+  opsPerSecond: number;
+  /** Share of one CPU the client used. */
+  clientCpuShare: number;
+}
+
 export interface SqliteInsertResult {
   rows: number;
   seconds: number;
@@ -84,6 +110,66 @@ export function getLatency(
 
 export function pageLoop(url: string, seconds: number): Promise<PageLoopResult> {
   return runScript<PageLoopResult>("page-loop.ts", ["--url", url, "--seconds", String(seconds)]);
+}
+
+export function writeLoad(
+  port: number,
+  keys: number,
+  prefix: string,
+  setsPerSecond: number,
+  seconds: number,
+): Promise<WriteLoadResult> {
+  return runScript<WriteLoadResult>("write-load.ts", [
+    "--port",
+    String(port),
+    "--keys",
+    String(keys),
+    "--prefix",
+    prefix,
+    "--rate",
+    String(setsPerSecond),
+    "--seconds",
+    String(seconds),
+  ]);
+}
+
+export function eventStreams(
+  url: string,
+  streams: number,
+  seconds: number,
+): Promise<EventStreamsResult> {
+  return runScript<EventStreamsResult>("event-streams.ts", [
+    "--url",
+    url,
+    "--streams",
+    String(streams),
+    "--seconds",
+    String(seconds),
+  ]);
+}
+
+export function mixedLoad(
+  port: number,
+  keys: number,
+  prefix: string,
+  setShare: number,
+  connections: number,
+  seconds: number,
+): Promise<MixedLoadResult> {
+  return runScript<MixedLoadResult>("mixed-load.ts", [
+    "--port",
+    String(port),
+    "--keys",
+    String(keys),
+    "--prefix",
+    prefix,
+    "--set-share",
+    String(setShare),
+    "--connections",
+    String(connections),
+    "--seconds",
+    String(seconds),
+  ]);
 }
 
 /** The SQLite limit runs on the servers' CPU: it stands for a server doing nothing else. */

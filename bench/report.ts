@@ -10,15 +10,33 @@ export interface Row {
   workload: string;
   memcached: string;
   litecached: string;
+  /** Redis's figure, in the rows that measure it. */
+  redis?: string;
   ratio: string;
   target: string;
   verdict: Verdict;
 }
 
-const HEADERS = ["workload", "memcached", "litecached", "ratio", "target", "pass/fail"] as const;
+const HEADERS = [
+  "workload",
+  "memcached",
+  "litecached",
+  "redis",
+  "ratio",
+  "target",
+  "pass/fail",
+] as const;
 
 function cells(row: Row): string[] {
-  return [row.workload, row.memcached, row.litecached, row.ratio, row.target, row.verdict];
+  return [
+    row.workload,
+    row.memcached,
+    row.litecached,
+    row.redis ?? "",
+    row.ratio,
+    row.target,
+    row.verdict,
+  ];
 }
 
 export function textTable(rows: readonly Row[]): string {
@@ -50,11 +68,13 @@ export interface ReportContext {
   machine: MachineInfo;
   versions: Versions;
   commandLine: string;
+  /** The litecached commit measured, e.g. "5cfa5ac Merge branch …". */
+  commit: string;
   wallSeconds: number;
   othersCpuSeconds: number;
   loadAverageAtStart: string;
   /** Median share of each memaslap run that each server waited for its CPU. */
-  serverCpuWait: { memcached: number; litecached: number };
+  serverCpuWait: { memcached: number; litecached: number; redis: number };
   /** Free text from --note. */
   note: string | undefined;
   /** Bullet points on how each row was measured. */
@@ -74,8 +94,9 @@ export function resultsMarkdown(rows: readonly Row[], context: ReportContext): s
     `Measured by \`${context.commandLine}\` on ${context.date.toISOString().replace(/\.\d+Z$/, "Z")} (took ${formatDuration(context.wallSeconds)}).`,
     "",
     `- Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${formatNumber(machine.memoryMiB / 1024, 1)} GiB memory, Linux ${machine.kernel}.`,
-    `- Versions: Bun ${versions.bun}, memcached ${versions.memcached}, SQLite ${versions.sqlite}, memaslap from ${versions.memaslap}.`,
-    `- Load average at start: ${context.loadAverageAtStart}. ${shared} During the memaslap runs the servers were runnable but waiting for CPU 0 a median ${formatPercent(context.serverCpuWait.memcached)} (memcached) and ${formatPercent(context.serverCpuWait.litecached)} (litecached) of the time.`,
+    `- litecached: commit ${context.commit}.`,
+    `- Versions: Bun ${versions.bun}, memcached ${versions.memcached}, Redis ${versions.redis}, SQLite ${versions.sqlite}, memaslap from ${versions.memaslap}.`,
+    `- Load average at start: ${context.loadAverageAtStart}. ${shared} During the load runs the servers were runnable but waiting for CPU 0 a median ${formatPercent(context.serverCpuWait.memcached)} (memcached), ${formatPercent(context.serverCpuWait.litecached)} (litecached) and ${formatPercent(context.serverCpuWait.redis)} (redis) of the time.`,
     ...(context.note === undefined ? [] : [`- Note: ${context.note}`]),
     "",
     markdownTable(rows),
@@ -124,25 +145,6 @@ export function formatPercent(share: number): string {
 
 export function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? `${formatNumber(ratio, 2)}x` : "—";
-}
-
-/** A row comparing throughputs: ratio is litecached / memcached, higher is better. */
-export function throughputRow(
-  workload: string,
-  memcached: number,
-  litecached: number,
-  unit: string,
-  minimumRatio: number | undefined,
-): Row {
-  const ratio = litecached / memcached;
-  return {
-    workload,
-    memcached: formatRate(memcached, unit),
-    litecached: formatRate(litecached, unit),
-    ratio: formatRatio(ratio),
-    target: minimumRatio === undefined ? "" : `≥ ${formatNumber(minimumRatio, 2)}x`,
-    verdict: minimumRatio === undefined ? "" : verdict(ratio >= minimumRatio),
-  };
 }
 
 export function verdict(passed: boolean): Verdict {

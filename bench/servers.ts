@@ -1,7 +1,8 @@
 /**
- * Starts the two servers under test, each pinned to CPU 0 with taskset:
- * Debian's memcached with one worker thread, and litecached (bun main.ts)
- * on its own database file. Both listen on free ports on 127.0.0.1.
+ * Starts the servers under test, each pinned to CPU 0 with taskset:
+ * Debian's memcached with one worker thread, litecached (bun main.ts) on its
+ * own database file, and Debian's Redis 7 with an append-only file as the
+ * durable peer. All listen on free ports on 127.0.0.1.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,11 +17,11 @@ export const SERVER_CPU = "0";
 export const CLIENT_CPU = "1";
 
 /**
- * memcached's memory limit. Large enough that it never evicts in any
- * workload here (1M items of 1 KiB need about 1.2 GiB): litecached never
- * evicts either, so both serve the same data.
+ * memcached's memory limit where it must keep every item (1M items of 1 KiB
+ * need about 1.2 GiB): litecached never loses an item, so both serve the
+ * same data.
  */
-export const MEMCACHED_MEMORY_MIB = 2048;
+export const MEMCACHED_KEEP_ALL_MIB = 2048;
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -29,8 +30,10 @@ export interface SchedStat {
   waitNs: number;
 }
 
+export type ServerName = "memcached" | "litecached" | "redis";
+
 export interface RunningServer {
-  name: "memcached" | "litecached";
+  name: ServerName;
   port: number;
   /** litecached's monitor port; undefined for memcached. */
   httpPort: number | undefined;
@@ -41,6 +44,10 @@ export interface RunningServer {
   peakRssBytes(): number;
   /** Current resident set size (VmRSS), in bytes. */
   rssBytes(): number;
+  /** Resident anonymous memory (RssAnon): heap, stacks, the memory tier. */
+  rssAnonBytes(): number;
+  /** Resident file pages (RssFile): the executable, libraries, a memory-mapped database. */
+  rssFileBytes(): number;
   /** Nanoseconds all its threads spent on a CPU, and waiting for one (/proc schedstat). */
   schedStat(): SchedStat;
   /** SIGTERM and wait for the exit. */
@@ -52,7 +59,7 @@ export function pinned(cpu: string, command: string[]): string[] {
   return ["taskset", "-c", cpu, ...command];
 }
 
-export async function startMemcached(): Promise<RunningServer> {
+export async function startMemcached(memoryMiB: number): Promise<RunningServer> {
   const port = freePort();
   const asRoot = process.getuid?.() === 0 ? ["-u", "root"] : [];
   const startedAt = performance.now();
@@ -69,21 +76,53 @@ export async function startMemcached(): Promise<RunningServer> {
       "-p",
       String(port),
       "-m",
-      String(MEMCACHED_MEMORY_MIB),
+      String(memoryMiB),
       "-c",
       "4096",
     ]),
     { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
   );
   const stderr = collectText(child.stderr);
-  await waitForPort(port, child, stderr);
+  await waitForPort("memcached", port, child, stderr);
   const readyMs = performance.now() - startedAt;
   return serverHandle("memcached", child, stderr, port, undefined, readyMs);
 }
 
-export async function startLitecached(databasePath: string): Promise<RunningServer> {
+export interface LitecachedOptions {
+  /** --memory (the memory tier's budget, e.g. "64m"); omitted: the server's default. */
+  memory?: string;
+  /** --sync; omitted: the server's default (normal). */
+  sync?: "normal" | "full";
+}
+
+let memoryFlagSupported: boolean | undefined;
+
+/**
+ * Whether this litecached has the memory tier's --memory flag (read from
+ * --help), so the benchmark still runs on a version without it.
+ */
+export function litecachedHasMemoryFlag(): boolean {
+  if (memoryFlagSupported === undefined) {
+    const help = Bun.spawnSync([process.execPath, join(REPOSITORY_ROOT, "main.ts"), "--help"], {
+      cwd: REPOSITORY_ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    memoryFlagSupported = /--memory\b/.test(help.stdout.toString());
+  }
+  return memoryFlagSupported;
+}
+
+export async function startLitecached(
+  databasePath: string,
+  options: LitecachedOptions = {},
+): Promise<RunningServer> {
   const port = freePort();
   const httpPort = freePort();
+  const extra = [
+    ...(options.memory === undefined ? [] : ["--memory", options.memory]),
+    ...(options.sync === undefined ? [] : ["--sync", options.sync]),
+  ];
   const startedAt = performance.now();
   const child = Bun.spawn(
     pinned(SERVER_CPU, [
@@ -94,6 +133,7 @@ export async function startLitecached(databasePath: string): Promise<RunningServ
       String(port),
       "--http-port",
       String(httpPort),
+      ...extra,
     ]),
     { cwd: REPOSITORY_ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
@@ -103,8 +143,49 @@ export async function startLitecached(databasePath: string): Promise<RunningServ
   return serverHandle("litecached", child, stderr, port, httpPort, readyMs);
 }
 
+export type RedisFsync = "everysec" | "always";
+
+/**
+ * Redis as a durable peer: the append-only file on with `fsync`, RDB
+ * snapshots off (`save ""`), and automatic AOF rewrites off, since a rewrite
+ * runs in a forked child whose CPU time would not be counted as the
+ * server's. Its files go to `directory`.
+ */
+export async function startRedis(fsync: RedisFsync, directory: string): Promise<RunningServer> {
+  const port = freePort();
+  const startedAt = performance.now();
+  const child = Bun.spawn(
+    pinned(SERVER_CPU, [
+      "/usr/bin/redis-server",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      directory,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      fsync,
+      "--save",
+      "",
+      "--auto-aof-rewrite-percentage",
+      "0",
+      "--daemonize",
+      "no",
+      "--maxclients",
+      "4096",
+    ]),
+    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+  );
+  const stderr = collectText(child.stderr);
+  await waitForPort("redis", port, child, stderr);
+  const readyMs = performance.now() - startedAt;
+  return serverHandle("redis", child, stderr, port, undefined, readyMs);
+}
+
 function serverHandle(
-  name: RunningServer["name"],
+  name: ServerName,
   child: Subprocess<"ignore", "pipe" | "ignore", "pipe">,
   stderr: () => string,
   port: number,
@@ -125,6 +206,8 @@ function serverHandle(
     readyMs,
     peakRssBytes: () => statusField("VmHWM"),
     rssBytes: () => statusField("VmRSS"),
+    rssAnonBytes: () => statusField("RssAnon"),
+    rssFileBytes: () => statusField("RssFile"),
     schedStat: () => schedStat(child.pid),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -203,8 +286,9 @@ async function waitForReadyLine(
   })();
 }
 
-/** memcached prints nothing when ready: poll its port until it accepts a connection. */
+/** memcached and Redis print nothing on stdout when ready: poll the port until it accepts. */
 async function waitForPort(
+  name: ServerName,
   port: number,
   child: Subprocess<"ignore", "ignore", "pipe">,
   stderr: () => string,
@@ -212,7 +296,7 @@ async function waitForPort(
   const deadline = performance.now() + STARTUP_TIMEOUT_MS;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`memcached exited during startup: ${stderr()}`);
+      throw new Error(`${name} exited during startup: ${stderr()}`);
     }
     try {
       const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
@@ -223,5 +307,5 @@ async function waitForPort(
     }
   }
   child.kill("SIGKILL");
-  throw new Error(`memcached did not open port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
+  throw new Error(`${name} did not open port ${port} within ${STARTUP_TIMEOUT_MS} ms`);
 }

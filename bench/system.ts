@@ -10,6 +10,8 @@ const REQUIRED_PACKAGES: Record<string, string> = {
   memcached: "/usr/bin/memcached",
   "libmemcached-tools": "/usr/bin/memcaslap",
   "util-linux": "/usr/bin/taskset",
+  "redis-server": "/usr/bin/redis-server",
+  "redis-tools": "/usr/bin/redis-benchmark",
 };
 
 /** Installs missing tools with apt-get as root; otherwise says exactly what to install. */
@@ -72,6 +74,7 @@ export function machineInfo(): MachineInfo {
 export interface Versions {
   bun: string;
   memcached: string;
+  redis: string;
   sqlite: string;
   memaslap: string;
 }
@@ -89,6 +92,8 @@ export function toolVersions(): Versions {
   return {
     bun: Bun.version,
     memcached: output(["/usr/bin/memcached", "-V"]).replace(/^memcached\s*/, ""),
+    // Prints "Redis server v=7.0.15 sha=… malloc=… bits=64 build=…".
+    redis: /v=(\S+)/.exec(output(["/usr/bin/redis-server", "--version"]))?.[1] ?? "(unknown)",
     sqlite: version,
     memaslap: `libmemcached-tools ${memaslapPackage ?? "(version unknown)"}`,
   };
@@ -135,3 +140,17 @@ export class CpuAccount {
 }
 
 export const cpuAccount = new CpuAccount();
+
+/** The commit the benchmark measures, and whether the work tree differs from it. */
+export function currentCommit(folder: string): string {
+  const git = (args: string[]): string =>
+    new TextDecoder()
+      .decode(
+        Bun.spawnSync(["git", ...args], { cwd: folder, stdout: "pipe", stderr: "pipe" }).stdout,
+      )
+      .trim();
+  const commit = git(["log", "-1", "--format=%h %s"]);
+  if (commit === "") return "(not a git checkout)";
+  const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "";
+  return dirty ? `${commit} (with uncommitted changes)` : commit;
+}
