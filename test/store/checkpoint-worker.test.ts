@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CheckpointOptions } from "../../src/store/checkpointer.ts";
+import { Checkpointer, type CheckpointOptions } from "../../src/store/checkpointer.ts";
 import { Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes } from "../support/bytes.ts";
 
@@ -104,6 +104,30 @@ describe("Store: the checkpoint worker", () => {
         expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
       } finally {
         db.close();
+      }
+    },
+    WAIT_MS * 2,
+  );
+
+  test(
+    "Should keep answering checkpoint requests when the worker cannot open the database",
+    async () => {
+      // A request left unanswered would stop every later pass, and the log would grow for good.
+      const checkpointer = new Checkpointer(join(root, "missing", "database.sqlite"), "normal", {
+        intervalMs: 0,
+        restartLogFrames: 200,
+      });
+      try {
+        const deadline = Date.now() + WAIT_MS;
+        while (checkpointer.failures < 3 && Date.now() < deadline) {
+          checkpointer.afterCommit();
+          await Bun.sleep(10);
+        }
+        // One for the open, then one per request.
+        expect(checkpointer.failures).toBeGreaterThanOrEqual(3);
+        expect(checkpointer.passes).toBe(0);
+      } finally {
+        checkpointer.close();
       }
     },
     WAIT_MS * 2,
