@@ -5,7 +5,8 @@
  * that serves clients. PASSIVE checkpoints take no lock a writer needs.
  *
  * Messages in: open (once), checkpoint, close. Messages out: the result of
- * each checkpoint (frames in the log, frames copied) or its error.
+ * each checkpoint (frames in the log, frames copied) or its error, one
+ * reply per checkpoint request.
  */
 import { Database } from "bun:sqlite";
 import type { SyncMode } from "../config.ts";
@@ -59,7 +60,9 @@ self.onmessage = (event: MessageEvent<CheckpointRequest>) => {
       }
       return;
     case "checkpoint":
-      if (db !== undefined) self.postMessage(checkpoint(db));
+      // Every request gets a reply, even without a connection: the Store
+      // asks for no new pass until the last one answered.
+      self.postMessage(db === undefined ? failure(new Error("no connection")) : checkpoint(db));
       return;
     case "close":
       db?.close(true);

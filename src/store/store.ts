@@ -591,14 +591,17 @@ export class Store {
   }
 
   private afterCommit(): void {
-    this.checkpointer.afterCommit();
-    if (!this.checkpointer.takeCatchUp()) return;
-    this.catchUpCount++;
-    try {
-      this.statements.checkpoint.get();
-    } catch (error) {
-      console.error(`litecached: checkpoint failed: ${describe(error)}`);
+    // The catch-up comes before the next worker request: while a worker pass
+    // runs, this checkpoint would find it busy and copy nothing.
+    if (this.checkpointer.takeCatchUp()) {
+      this.catchUpCount++;
+      try {
+        this.statements.checkpoint.get();
+      } catch (error) {
+        console.error(`litecached: checkpoint failed: ${describe(error)}`);
+      }
     }
+    this.checkpointer.afterCommit();
   }
 
   /**
