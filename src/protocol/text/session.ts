@@ -152,6 +152,15 @@ export class TextSession implements ProtocolSession {
   ): void {
     const withCas = command === "gets" || command === "gats";
     const kind = command === "gat" || command === "gats" ? "touch" : "get";
+    if (keys.length === 1) {
+      // The usual get of one key skips the multiget's arrays and slices
+      // (measured in process, no socket: 2.0 -> 1.8 us per 1 KiB tier hit).
+      const key = keys[0] as Uint8Array;
+      const item = this.core.fetch(key, kind);
+      if (item !== null) writeValue(out, key, item, withCas);
+      out.writeBytes(Reply.END);
+      return;
+    }
     // Items are looked up MULTIGET_CHUNK keys at a time: one store call for
     // several keys, yet few enough that a chunk of large values stays small
     // beside the output limit.
