@@ -6,39 +6,15 @@
 
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Store } from "../../src/store/store.ts";
+import type { Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes } from "../support/bytes.ts";
+import { durable, TemporaryStores } from "../support/temporary-stores.ts";
 
 const STORE_MODULE = join(import.meta.dir, "../../src/store/store.ts");
 const REBUILD_WAIT_MS = 30_000;
 
-const root = mkdtempSync(join(tmpdir(), "litecached-counters-"));
-let counter = 0;
-const open: Store[] = [];
-
-function freshPath(): string {
-  const folder = join(root, `case-${++counter}`);
-  mkdirSync(folder);
-  return join(folder, "database.sqlite");
-}
-
-function openStore(path: string): Store {
-  const store = new Store(path, { sync: "normal" });
-  open.push(store);
-  return store;
-}
-
-function closeStore(store: Store): void {
-  store.close();
-  open.splice(open.indexOf(store), 1);
-}
-
-function durable(store: Store): Promise<Error | undefined> {
-  return new Promise((resolve) => store.whenDurable(resolve));
-}
+const stores = new TemporaryStores("litecached-counters-");
 
 interface SavedRow {
   item_count: number;
@@ -84,24 +60,24 @@ async function waitForBytes(store: Store, expected: number): Promise<void> {
 }
 
 afterEach(() => {
-  for (const store of open.splice(0)) store.close();
+  stores.closeAll();
 });
 
 afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
+  stores.remove();
 });
 
 describe("Store: counters in memory", () => {
   test("Should save the figures and mark a clean stop on close, and trust them on the next open", async () => {
-    const path = freshPath();
-    const store = openStore(path);
+    const path = stores.freshPath();
+    const store = stores.open(path);
     store.set(bytes("ab"), bytes("12345"), 0);
     store.set(bytes("c"), bytes("xyz"), 0);
     await durable(store);
     expect(savedRow(path).clean_shutdown).toBe(0);
-    closeStore(store);
+    stores.close(store);
     expect(savedRow(path)).toMatchObject({ item_count: 2, item_bytes: 11, clean_shutdown: 1 });
-    const reopened = openStore(path);
+    const reopened = stores.open(path);
     expect({ count: reopened.itemCount, bytes: reopened.itemBytes }).toEqual({
       count: 2,
       bytes: 11,
@@ -111,17 +87,17 @@ describe("Store: counters in memory", () => {
   test(
     "Should recount the items at once and the bytes soon after an unclean stop",
     async () => {
-      const path = freshPath();
-      let store = openStore(path);
+      const path = stores.freshPath();
+      let store = stores.open(path);
       for (let index = 0; index < 3500; index++) {
         store.set(bytes(`key-${String(index).padStart(5, "0")}`), bytes("v".repeat(index % 50)), 0);
       }
       await durable(store);
       const truth = scanned(store);
-      closeStore(store);
+      stores.close(store);
       spoilSavedCounters(path);
 
-      store = openStore(path);
+      store = stores.open(path);
       expect(store.itemCount).toBe(truth.count);
       await waitForBytes(store, truth.bytes);
     },
@@ -131,15 +107,15 @@ describe("Store: counters in memory", () => {
   test(
     "Should count writes made during the rebuild, before and after its cursor",
     async () => {
-      const path = freshPath();
-      let store = openStore(path);
+      const path = stores.freshPath();
+      let store = stores.open(path);
       const key = (index: number) => bytes(`key-${String(index).padStart(5, "0")}`);
       for (let index = 0; index < 5000; index++) store.set(key(index), bytes("0123456789"), 0);
       await durable(store);
-      closeStore(store);
+      stores.close(store);
       spoilSavedCounters(path);
 
-      store = openStore(path);
+      store = stores.open(path);
       // Writes spread over the key range while the scan runs in slices: some
       // land behind its cursor, some ahead of it.
       for (let round = 0; round < 20; round++) {
@@ -162,16 +138,16 @@ describe("Store: counters in memory", () => {
   );
 
   test("Should keep the figures of a failed batch out of the totals", async () => {
-    const path = freshPath();
-    let store = openStore(path);
+    const path = stores.freshPath();
+    let store = stores.open(path);
     store.set(bytes("kept"), bytes("1"), 0);
     await durable(store);
-    closeStore(store);
+    stores.close(store);
     const db = new Database(path);
     db.run(`CREATE TRIGGER fail_on_boom BEFORE INSERT ON items WHEN NEW.key = X'626f6f6d'
             BEGIN SELECT RAISE(ROLLBACK, 'simulated disk failure'); END`);
     db.close();
-    store = openStore(path);
+    store = stores.open(path);
     store.set(bytes("lost"), bytes("22"), 0);
     try {
       store.set(bytes("boom"), bytes("x"), 0);
@@ -186,15 +162,15 @@ describe("Store: counters in memory", () => {
 
 describe("Store: cas values in blocks", () => {
   test("Should save a cas reservation ahead of the values it hands out", async () => {
-    const path = freshPath();
-    const store = openStore(path);
+    const path = stores.freshPath();
+    const store = stores.open(path);
     const cas = store.set(bytes("k"), bytes("v"), 0);
     await durable(store);
     expect(savedRow(path).last_cas).toBeGreaterThanOrEqual(cas);
   });
 
   test("Should never give a cas twice after a kill -9, which skips the rest of the block", async () => {
-    const path = freshPath();
+    const path = stores.freshPath();
     const script = `
       const { Store } = await import(${JSON.stringify(STORE_MODULE)});
       const store = new Store(${JSON.stringify(path)}, { sync: "normal" });
@@ -220,7 +196,7 @@ describe("Store: cas values in blocks", () => {
       child.kill("SIGKILL");
       await child.exited;
 
-      const store = openStore(path);
+      const store = stores.open(path);
       expect(store.itemCount).toBe(50);
       expect(store.set(bytes("after"), bytes("kill"), 0)).toBeGreaterThan(lastCas);
     } finally {

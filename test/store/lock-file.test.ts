@@ -6,46 +6,23 @@
 
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import { LOCK_FILE_SUFFIX } from "../../src/store/lock-file.ts";
 import { DatabaseOpenError, Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
+import { durable, TemporaryStores } from "../support/temporary-stores.ts";
 
 const SQLITE3 = "/usr/bin/sqlite3";
 const STORE_MODULE = join(import.meta.dir, "../../src/store/store.ts");
 
-const root = mkdtempSync(join(tmpdir(), "litecached-lock-"));
-let counter = 0;
-const open: Store[] = [];
+const stores = new TemporaryStores("litecached-lock-");
 const children: Subprocess[] = [];
-
-function freshPath(): string {
-  const folder = join(root, `case-${++counter}`);
-  mkdirSync(folder);
-  return join(folder, "database.sqlite");
-}
-
-function openStore(path: string): Store {
-  const store = new Store(path, { sync: "normal" });
-  open.push(store);
-  return store;
-}
-
-function closeStore(store: Store): void {
-  store.close();
-  open.splice(open.indexOf(store), 1);
-}
-
-function durable(store: Store): Promise<Error | undefined> {
-  return new Promise((resolve) => store.whenDurable(resolve));
-}
 
 function refusal(path: string): DatabaseOpenError {
   try {
-    openStore(path);
+    stores.open(path);
   } catch (error) {
     expect(error).toBeInstanceOf(DatabaseOpenError);
     return error as DatabaseOpenError;
@@ -91,7 +68,7 @@ async function sqlite3(...args: string[]): Promise<string> {
 }
 
 afterEach(async () => {
-  for (const store of open.splice(0)) store.close();
+  stores.closeAll();
   for (const child of children.splice(0)) {
     child.kill("SIGKILL");
     await child.exited;
@@ -99,43 +76,43 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
+  stores.remove();
 });
 
 describe("Store: the lock file", () => {
   test("Should create <database>.lock beside the database and keep it after close", () => {
-    const path = freshPath();
-    const store = openStore(path);
+    const path = stores.freshPath();
+    const store = stores.open(path);
     expect(existsSync(`${path}${LOCK_FILE_SUFFIX}-journal`)).toBe(false);
-    closeStore(store);
+    stores.close(store);
     expect(existsSync(`${path}${LOCK_FILE_SUFFIX}`)).toBe(true);
     // The file left behind does not block the next start: only the lock counts.
-    closeStore(openStore(path));
+    stores.close(stores.open(path));
   });
 
   test("Should keep a second Store out with one line naming the lock file, and let it in after close", () => {
-    const path = freshPath();
-    const first = openStore(path);
+    const path = stores.freshPath();
+    const first = stores.open(path);
     const error = refusal(path);
     expect(error.message).toBe(
       `${path} is in use by another process, such as another litecached (${path}.lock is locked)`,
     );
-    closeStore(first);
-    closeStore(openStore(path));
+    stores.close(first);
+    stores.close(stores.open(path));
   });
 
   test("Should keep a Store out of a database that another process's Store holds", async () => {
-    const path = freshPath();
+    const path = stores.freshPath();
     await storeInChild(path);
     expect(refusal(path).message).toContain("is in use by another process");
   });
 
   test("Should open a database whose server was killed with kill -9, with its writes", async () => {
-    const path = freshPath();
+    const path = stores.freshPath();
     const child = await storeInChild(path);
     child.kill("SIGKILL");
     await child.exited;
-    const store = openStore(path);
+    const store = stores.open(path);
     const item = store.get(bytes("child"));
     expect(item === null ? null : text(item.value)).toBe("wrote");
   });
@@ -143,8 +120,8 @@ describe("Store: the lock file", () => {
 
 describe("Store: other processes on the live database", () => {
   test("Should let the sqlite3 shell query the live database read-only while the Store writes", async () => {
-    const path = freshPath();
-    const store = openStore(path);
+    const path = stores.freshPath();
+    const store = stores.open(path);
     for (let round = 1; round <= 3; round++) {
       store.set(bytes(`key-${round}`), bytes(`value-${round}`), 0);
       expect(await durable(store)).toBeUndefined();
@@ -154,9 +131,9 @@ describe("Store: other processes on the live database", () => {
   });
 
   test("Should let the sqlite3 shell take a .backup that holds every committed write", async () => {
-    const path = freshPath();
-    const backup = join(root, `backup-${++counter}.sqlite`);
-    const store = openStore(path);
+    const path = stores.freshPath();
+    const backup = join(dirname(path), "backup.sqlite");
+    const store = stores.open(path);
     for (let index = 0; index < 500; index++) {
       store.set(bytes(`key-${index}`), bytes(`value-${index}`), 0);
     }
@@ -183,8 +160,8 @@ describe("Store: other processes on the live database", () => {
   });
 
   test("Should keep the writes of the turn durable while another process reads", async () => {
-    const path = freshPath();
-    const store = openStore(path);
+    const path = stores.freshPath();
+    const store = stores.open(path);
     const reader = new Database(path, { readonly: true });
     try {
       reader.run("BEGIN");
