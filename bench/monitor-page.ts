@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { StatsJson } from "../src/web/api-types.ts";
+import type { StatsJson } from "../client/shared/api-types.ts";
 import { REPOSITORY_ROOT, startServer, temporaryDirectory } from "../test/support/server.ts";
 import { benchKey } from "./keys.ts";
 

@@ -5,8 +5,8 @@
  * Reply bytes are checked against memcached in binary-differential.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { ChangesEventJson } from "../../client/shared/api-types.ts";
 import { Opcode, Status } from "../../src/protocol/binary/constants.ts";
-import type { ChangesEventJson } from "../../src/web/api-types.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, type ResponseFrame, set } from "../support/binary-frames.ts";
 import { concatBytes, latin1Bytes, latin1Text } from "../support/bytes.ts";
