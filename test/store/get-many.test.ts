@@ -5,38 +5,25 @@
  */
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Item } from "../../src/store/store.ts";
-import { Store } from "../../src/store/store.ts";
+import type { Item, Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
+import { durable, TemporaryStores } from "../support/temporary-stores.ts";
 
-const root = mkdtempSync(join(tmpdir(), "litecached-get-many-"));
-let counter = 0;
-const open: Store[] = [];
+const stores = new TemporaryStores("litecached-get-many-");
 
 function openStore(memoryBytes?: number): Store {
-  const folder = join(root, `case-${++counter}`);
-  mkdirSync(folder);
-  const store = new Store(join(folder, "database.sqlite"), { sync: "normal", memoryBytes });
-  open.push(store);
-  return store;
-}
-
-function durable(store: Store): Promise<Error | undefined> {
-  return new Promise((resolve) => store.whenDurable(resolve));
+  return stores.open(stores.freshPath(), { memoryBytes });
 }
 
 const summary = (item: Item | null) =>
   item === null ? null : { value: text(item.value), flags: item.flags, cas: item.cas };
 
 afterEach(() => {
-  for (const store of open.splice(0)) store.close();
+  stores.closeAll();
 });
 
 afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
+  stores.remove();
 });
 
 describe("Store: getMany", () => {
@@ -71,10 +58,8 @@ describe("Store: getMany", () => {
 
     // A restart empties the tier: SQLite answers once, then the tier does.
     const path = store.path;
-    store.close();
-    open.splice(open.indexOf(store), 1);
-    const reopened = new Store(path, { sync: "normal" });
-    open.push(reopened);
+    stores.close(store);
+    const reopened = stores.open(path);
     expect(reopened.getMany(keys).map((item) => text((item as Item).value))).toEqual(
       keys.map((_, index) => `v${index}`),
     );

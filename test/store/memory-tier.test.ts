@@ -5,36 +5,15 @@
 
 import { Database } from "bun:sqlite";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ENTRY_OVERHEAD_BYTES, keyName, MemoryTier } from "../../src/store/memory-tier.ts";
-import { Store } from "../../src/store/store.ts";
+import type { Store } from "../../src/store/store.ts";
 import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
+import { durable, TemporaryStores } from "../support/temporary-stores.ts";
 
-const root = mkdtempSync(join(tmpdir(), "litecached-tier-"));
-let counter = 0;
-const open: Store[] = [];
+const stores = new TemporaryStores("litecached-tier-");
 
-function openStore(memoryBytes?: number, path?: string): Store {
-  let databasePath = path;
-  if (databasePath === undefined) {
-    const folder = join(root, `case-${++counter}`);
-    mkdirSync(folder);
-    databasePath = join(folder, "database.sqlite");
-  }
-  const store = new Store(databasePath, { sync: "normal", memoryBytes });
-  open.push(store);
-  return store;
-}
-
-function closeStore(store: Store): void {
-  store.close();
-  open.splice(open.indexOf(store), 1);
-}
-
-function durable(store: Store): Promise<Error | undefined> {
-  return new Promise((resolve) => store.whenDurable(resolve));
+function openStore(memoryBytes?: number, path = stores.freshPath()): Store {
+  return stores.open(path, { memoryBytes });
 }
 
 function storedValue(store: Store, key: string): string | null {
@@ -43,11 +22,11 @@ function storedValue(store: Store, key: string): string | null {
 }
 
 afterEach(() => {
-  for (const store of open.splice(0)) store.close();
+  stores.closeAll();
 });
 
 afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
+  stores.remove();
 });
 
 describe("MemoryTier", () => {
@@ -200,7 +179,7 @@ describe("Store: the memory tier", () => {
     store.set(bytes("k"), bytes("committed"), 0);
     await durable(store);
     const path = store.path;
-    closeStore(store);
+    stores.close(store);
     const db = new Database(path);
     db.run(`CREATE TRIGGER fail_on_boom BEFORE INSERT ON items WHEN NEW.key = X'626f6f6d'
             BEGIN SELECT RAISE(ROLLBACK, 'simulated disk failure'); END`);
