@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import { LOCK_FILE_SUFFIX } from "../../src/store/lock-file.ts";
-import { DatabaseOpenError, Store } from "../../src/store/store.ts";
+import { DatabaseOpenError } from "../../src/store/store.ts";
 import { latin1Bytes as bytes, latin1Text as text } from "../support/bytes.ts";
 import { durable, TemporaryStores } from "../support/temporary-stores.ts";
 
