@@ -26,7 +26,8 @@ import {
   type CheckpointOptions,
   DEFAULT_CHECKPOINT_OPTIONS,
 } from "./checkpointer.ts";
-import { compareBytes, ItemCounters } from "./item-counters.ts";
+import { ItemCounters } from "./item-counters.ts";
+import { type ItemDetails, type KeyPageQuery, KeyReader, type KeySummary } from "./key-reader.ts";
 import { LOCK_FILE_SUFFIX, LockFile } from "./lock-file.ts";
 import { MemoryPressure } from "./memory-pressure.ts";
 import { keyName, MemoryTier } from "./memory-tier.ts";
@@ -42,29 +43,7 @@ export interface Item {
   cas: number;
 }
 
-export interface ItemDetails extends Item {
-  key: Uint8Array;
-  modifiedMs: number;
-}
-
-/** One row of the monitor's key list: metadata only, never the value. */
-export interface KeySummary {
-  key: Uint8Array;
-  size: number;
-  flags: number;
-  cas: number;
-  modifiedMs: number;
-}
-
-export interface KeyPageQuery {
-  /** Only keys starting with these bytes. */
-  prefix?: Uint8Array;
-  /** Keys strictly after this one (next page)... */
-  after?: Uint8Array;
-  /** ...or strictly before this one (previous page); ignored when `after` is set. */
-  before?: Uint8Array;
-  limit: number;
-}
+export type { ItemDetails, KeyPageQuery, KeySummary } from "./key-reader.ts";
 
 export type Change =
   | { type: "set"; key: Uint8Array; size: number; flags: number; cas: number; modifiedMs: number }
@@ -154,6 +133,7 @@ export class Store {
   private readonly db: Database;
   private readonly lock: LockFile;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly keys: KeyReader;
   private lastCas: number;
   /** The highest cas this batch may hand out, and the highest one saved in the database. */
   private casLimit: number;
@@ -186,6 +166,7 @@ export class Store {
     const checkpoint = options.checkpoint ?? DEFAULT_CHECKPOINT_OPTIONS;
     ({ db: this.db, lock: this.lock } = openDatabase(path, options, checkpoint));
     this.statements = prepareStatements(this.db);
+    this.keys = new KeyReader(this.db);
     this.tier = new MemoryTier(options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
     this.memoryPressure = new MemoryPressure(this.tier.limitBytes);
     this.checkpointer = new Checkpointer(path, options.sync, checkpoint);
@@ -268,61 +249,19 @@ export class Store {
   /** An item with its metadata, for the monitor. */
   getDetails(key: Uint8Array): ItemDetails | null {
     this.beginRead();
-    return this.statements.getDetails.get(key) as ItemDetails | null;
+    return this.keys.getDetails(key);
   }
 
-  /**
-   * One page of keys in byte order, found by keyset pagination over the
-   * primary key index, so a page costs the same at the millionth key as at
-   * the first. Returned in ascending order whichever way it was fetched.
-   */
+  /** One page of keys in byte order, for the monitor (see KeyReader.listKeys). */
   listKeys(query: KeyPageQuery): KeySummary[] {
     this.beginRead();
-    const prefix = query.prefix ?? new Uint8Array(0);
-    const prefixEnd = prefixUpperBound(prefix);
-    // Each bound is a plain `key > ?` / `key < ?` so SQLite seeks to it in the
-    // index; bounds hidden behind `?x IS NULL OR ...` are checked row by row,
-    // which scans from the prefix to the cursor (or to the end of the table).
-    if (query.after === undefined && query.before !== undefined) {
-      const upper =
-        prefixEnd !== null && compareBytes(prefixEnd, query.before) < 0 ? prefixEnd : query.before;
-      const rows = this.statements.listBefore.all(prefix, upper, query.limit) as KeySummary[];
-      return rows.reverse();
-    }
-    // `after` at or past the prefix implies the prefix bound; before it, the prefix binds.
-    const exclusive = query.after !== undefined && compareBytes(query.after, prefix) >= 0;
-    const lower = exclusive ? (query.after as Uint8Array) : prefix;
-    if (prefixEnd === null) {
-      const statement = exclusive ? this.statements.listAfter : this.statements.listFrom;
-      return statement.all(lower, query.limit) as KeySummary[];
-    }
-    const statement = exclusive ? this.statements.listAfterBelow : this.statements.listFromBelow;
-    return statement.all(lower, prefixEnd, query.limit) as KeySummary[];
+    return this.keys.listKeys(query);
   }
 
-  /**
-   * How many keys start with `prefix` (and sort before `before`, when given),
-   * counting no further than `cap`: an index range read of at most `cap`
-   * entries, so the monitor can say "of 1,200" cheaply, or "of more than
-   * 10,000" at a million keys.
-   */
+  /** How many keys match, counting no further than `cap` (see KeyReader.countKeys). */
   countKeys(query: { prefix?: Uint8Array; before?: Uint8Array }, cap: number): number {
-    const prefix = query.prefix ?? new Uint8Array(0);
-    let upper = prefixUpperBound(prefix);
-    if (query.before !== undefined && (upper === null || compareBytes(query.before, upper) < 0)) {
-      upper = query.before;
-    }
-    const row =
-      upper === null
-        ? this.db
-            .query("SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE key >= ? LIMIT ?)")
-            .get(prefix, cap)
-        : this.db
-            .query(
-              "SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE key >= ? AND key < ? LIMIT ?)",
-            )
-            .get(prefix, upper, cap);
-    return (row as { n: number }).n;
+    this.beginRead();
+    return this.keys.countKeys(query, cap);
   }
 
   // ---- writes (each joins the current batch) ----
@@ -510,9 +449,7 @@ export class Store {
 
   /** Size of the database in bytes (its pages; the write-ahead log is not counted). */
   get fileSize(): number {
-    const { page_count } = this.db.query("PRAGMA page_count").get() as { page_count: number };
-    const { page_size } = this.db.query("PRAGMA page_size").get() as { page_size: number };
-    return page_count * page_size;
+    return this.keys.fileSize;
   }
 
   close(): void {
@@ -835,29 +772,6 @@ function prepareStatements(db: Database) {
   return {
     get: prepare("SELECT value, flags, cas FROM items WHERE key = ?"),
     exists: prepare("SELECT 1 FROM items WHERE key = ?"),
-    getDetails: prepare(
-      "SELECT key, value, flags, cas, modified_ms AS modifiedMs FROM items WHERE key = ?",
-    ),
-    listFrom: prepare(
-      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key >= ?1 ORDER BY key LIMIT ?2`,
-    ),
-    listAfter: prepare(
-      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key > ?1 ORDER BY key LIMIT ?2`,
-    ),
-    listFromBelow: prepare(
-      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3`,
-    ),
-    listAfterBelow: prepare(
-      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key > ?1 AND key < ?2 ORDER BY key LIMIT ?3`,
-    ),
-    listBefore: prepare(
-      `SELECT key, length(value) AS size, flags, cas, modified_ms AS modifiedMs FROM items
-       WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT ?3`,
-    ),
     upsert: prepare(
       `INSERT INTO items (key, value, flags, cas, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, flags = excluded.flags,
@@ -891,20 +805,6 @@ function prepareStatements(db: Database) {
     commit: prepare("COMMIT"),
     rollback: prepare("ROLLBACK"),
   };
-}
-
-/**
- * The smallest byte string greater than every string starting with `prefix`:
- * drop trailing 0xff bytes, then add one to the last byte. null if there is
- * none (an empty prefix, or one of only 0xff bytes).
- */
-function prefixUpperBound(prefix: Uint8Array): Uint8Array | null {
-  let end = prefix.length;
-  while (end > 0 && prefix[end - 1] === 0xff) end--;
-  if (end === 0) return null;
-  const bound = prefix.slice(0, end);
-  bound[end - 1] = (bound[end - 1] as number) + 1;
-  return bound;
 }
 
 function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
