@@ -11,6 +11,16 @@ import { FailureLimiter } from "./failure-limiter.ts";
 
 export type AuthResult = "ok" | "failed" | "locked_out";
 
+/**
+ * The check as the monitor asks it: asynchronous, because in the monitor's
+ * worker thread the Access (and its lockouts, shared by both ports) is the
+ * main thread's, a message away.
+ */
+export interface AccessCheck {
+  authenticate(address: string, user: string, password: string): Promise<AuthResult>;
+  isLockedOut(address: string): Promise<boolean>;
+}
+
 export class Access {
   readonly credentials: Credentials;
   readonly limiter: FailureLimiter;

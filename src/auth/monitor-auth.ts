@@ -5,12 +5,13 @@
  * without credentials, and it tells nothing about the data). Use it with
  * --tls-cert: Basic credentials travel in every request, readable on
  * plain HTTP. An address locked out for repeated failures gets 429.
+ * The check is asynchronous (see AccessCheck).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { basicAuth } from "hono/basic-auth";
 import { getConnInfo } from "hono/bun";
 import { HTTPException } from "hono/http-exception";
-import type { Access } from "./access.ts";
+import type { AccessCheck } from "./access.ts";
 
 export const REALM = "litecached";
 export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
@@ -26,15 +27,15 @@ function clientAddress(c: Context): string {
   }
 }
 
-export function monitorAuth(access: Access): MiddlewareHandler {
+export function monitorAuth(access: AccessCheck): MiddlewareHandler {
   const basic = basicAuth({
     realm: REALM,
-    verifyUser: (user, password, c) =>
-      access.authenticate(clientAddress(c), user, password) === "ok",
+    verifyUser: async (user, password, c) =>
+      (await access.authenticate(clientAddress(c), user, password)) === "ok",
   });
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return await next();
-    if (access.isLockedOut(clientAddress(c))) {
+    if (await access.isLockedOut(clientAddress(c))) {
       return c.json(
         { error: "too_many_failures", message: "too many failed logins; try again later" },
         TOO_MANY_FAILURES,

@@ -6,6 +6,10 @@
  * compression, ETags, CSRF); the policy is ours: requests for a foreign
  * Host are refused first, errors a request caused become JSON with their
  * status, anything else a generic 500.
+ *
+ * The app reads and writes through a MonitorSource (monitor-source.ts), so
+ * the same app runs in process over the Store (tests) and in the monitor's
+ * worker thread (monitor-worker.ts), off the memcached event loop.
  */
 import { Hono } from "hono";
 import { compress } from "hono/compress";
@@ -26,6 +30,7 @@ import { allowedHosts, hostCheck } from "./host-check.ts";
 import { countKeys } from "./key-counts.ts";
 import {
   integerParameter,
+  type KeyLister,
   type KeyPageQuery,
   keyJson,
   keyPageJson,
@@ -36,17 +41,16 @@ import {
   rawQueryParameters,
 } from "./key-page.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import type { MonitorSource } from "./monitor-source.ts";
 import { securityHeaders } from "./security-headers.ts";
-import { StatsHistory } from "./stats-history.ts";
 import { CommandRate, statsSnapshot } from "./stats-snapshot.ts";
+import { StoreSource } from "./store-source.ts";
 import { HistoryCharts } from "./views/history-charts.tsx";
 import { KeyList } from "./views/key-list.tsx";
 import { MonitorPage } from "./views/monitor-page.tsx";
 import { addWriteRoutes } from "./write-routes.ts";
 
-export interface WebDependencies {
-  store: Store;
-  stats: Stats;
+export interface WebOptions {
   /** The address the HTTP server listens on and its port: the Host names it answers to. */
   host?: string;
   port?: number;
@@ -56,9 +60,15 @@ export interface WebDependencies {
   writes?: boolean;
   /** --max-item-size: the largest value a write from the page may store. */
   maxItemSize?: number;
-  /** With --auth-file: every route but /healthz asks for a user's credentials. */
-  access?: Access;
 }
+
+/**
+ * What the app serves: a MonitorSource, or, in process, the Store and the
+ * Stats (and the Access with --auth-file: every route but /healthz then
+ * asks for a user's credentials), which it wraps in a StoreSource of its own.
+ */
+export type WebDependencies = WebOptions &
+  ({ source: MonitorSource } | { store: Store; stats: Stats; access?: Access });
 
 export interface WebApp extends Hono {
   /** Ends open event streams and the history sampler, so that the server can stop. */
@@ -73,21 +83,23 @@ const MAX_VALUE_BYTES = 1024 ** 3;
 const DEFAULT_MAX_ITEM_SIZE = 1024 * 1024;
 
 export function createWebApp(dependencies: WebDependencies): WebApp {
-  const { store, stats } = dependencies;
+  const ownSource = !("source" in dependencies);
+  const source =
+    "source" in dependencies
+      ? dependencies.source
+      : new StoreSource(dependencies.store, dependencies.stats, dependencies.access);
   const rate = new CommandRate();
-  const snapshot = () => statsSnapshot(store, stats, rate);
-  const feed = new ChangeFeed(store, snapshot, {
+  const snapshot = async () => statsSnapshot(await source.state(), source.databaseBytes(), rate);
+  const feed = new ChangeFeed(source, snapshot, {
     maxClients: dependencies.maxEventClients ?? 64,
   });
-  const history = new StatsHistory(store, stats);
-  history.start();
   const hosts = allowedHosts(dependencies.host ?? "127.0.0.1", dependencies.port ?? 8000);
   const app = new Hono();
 
   app.use(timing({ totalDescription: "app" }));
   app.use(securityHeaders);
   app.use(hostCheck(hosts));
-  if (dependencies.access !== undefined) app.use(monitorAuth(dependencies.access));
+  if (source.access !== undefined) app.use(monitorAuth(source.access));
   // Event streams are left alone (the middleware skips text/event-stream), as are assets, already compressed.
   app.use(compress());
 
@@ -96,14 +108,15 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
     const parameters = rawQueryParameters(c.req.url);
     const query = parseKeyPageQuery(c.req.url);
     const openKey = keyParameter(parameters, "key");
-    if (openKey !== undefined && openKey.length > 0) startPageAt(store, query, openKey);
-    const page = loadKeyPage(store, query);
+    if (openKey !== undefined && openKey.length > 0) startPageAt(source, query, openKey);
+    const page = loadKeyPage(source, query);
+    const [stats, history] = await Promise.all([snapshot(), source.history()]);
     const html = (
       <MonitorPage
-        stats={snapshot()}
-        history={history.toJson()}
+        stats={stats}
+        history={history}
         page={keyPageJson(page)}
-        counts={countKeys(store, page)}
+        counts={countKeys(source, page, stats.items)}
         query={pageQueryString(query)}
         openKey={openKey !== undefined && openKey.length > 0 ? encodeKey(openKey) : undefined}
         writes={dependencies.writes ?? false}
@@ -113,21 +126,22 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
     return c.html(`<!doctype html>${html}`);
   });
 
-  app.get("/fragments/keys", (c) => {
+  app.get("/fragments/keys", async (c) => {
     const query = parseKeyPageQuery(c.req.url);
-    const page = loadKeyPage(store, query);
+    const page = loadKeyPage(source, query);
+    const itemCount = query.prefix.length === 0 ? (await source.state()).itemCount : 0;
     const html = (
       <KeyList
         page={keyPageJson(page)}
-        counts={countKeys(store, page)}
+        counts={countKeys(source, page, itemCount)}
         query={pageQueryString(query)}
       />
     ).toString();
     return c.html(html);
   });
 
-  app.get("/fragments/history", (c) =>
-    c.html((<HistoryCharts history={history.toJson()} />).toString()),
+  app.get("/fragments/history", async (c) =>
+    c.html((<HistoryCharts history={await source.history()} />).toString()),
   );
 
   app.use("/assets/*", etag());
@@ -142,21 +156,21 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
   );
 
   app.get("/api/keys", (c) =>
-    c.json(keyPageJson(loadKeyPage(store, parseKeyPageQuery(c.req.url)))),
+    c.json(keyPageJson(loadKeyPage(source, parseKeyPageQuery(c.req.url)))),
   );
 
   app.get(`${KEY_ROUTE_PREFIX}*`, (c) => {
     const path = new URL(c.req.url).pathname;
-    return c.json(itemJson(store, decodeKeyText(path.slice(KEY_ROUTE_PREFIX.length)), c.req.url));
+    return c.json(itemJson(source, decodeKeyText(path.slice(KEY_ROUTE_PREFIX.length)), c.req.url));
   });
 
   // The same as /api/keys/:key for keys a browser cannot put in a path ("." and "..").
-  app.get("/api/key", (c) => c.json(itemJson(store, requiredKey(c.req.url), c.req.url)));
+  app.get("/api/key", (c) => c.json(itemJson(source, requiredKey(c.req.url), c.req.url)));
 
   // The exact bytes of a value, as a file to save.
   app.get("/api/value", (c) => {
     const key = requiredKey(c.req.url);
-    const item = store.getDetails(key);
+    const item = source.getDetails(key);
     if (item === null) throw new ApiError(404, "unknown_key", "no item has this key");
     return c.body(item.value as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "application/octet-stream",
@@ -165,9 +179,9 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
     });
   });
 
-  app.get("/api/stats", (c) => c.json(snapshot()));
+  app.get("/api/stats", async (c) => c.json(await snapshot()));
 
-  app.get("/api/history", (c) => c.json(history.toJson()));
+  app.get("/api/history", async (c) => c.json(await source.history()));
 
   app.get("/api/events", (c) => {
     const stream = feed.open(c.req.raw.signal);
@@ -183,14 +197,16 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
     });
   });
 
-  addWriteRoutes(app, store, {
+  addWriteRoutes(app, source, {
     enabled: dependencies.writes ?? false,
     allowedOrigins: new Set([...hosts].map((host) => `http://${host}`)),
     maxItemSize: dependencies.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE,
   });
 
-  app.get("/metrics", (c) =>
-    c.body(renderMetrics(store, stats), 200, { "Content-Type": METRICS_CONTENT_TYPE }),
+  app.get("/metrics", async (c) =>
+    c.body(renderMetrics(await source.state(), source.databaseBytes()), 200, {
+      "Content-Type": METRICS_CONTENT_TYPE,
+    }),
   );
 
   app.get("/healthz", (c) => c.json({ ok: true }));
@@ -214,9 +230,9 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
   return Object.assign(app, {
     closeEventStreams: () => {
       feed.closeAll();
-      history.stop();
+      if (ownSource) source.close();
     },
-    sampleHistory: () => history.sample(),
+    sampleHistory: () => source.sampleHistory(),
   });
 }
 
@@ -224,7 +240,7 @@ export function createWebApp(dependencies: WebDependencies): WebApp {
  * `?key=` without a cursor: start the page at that key, one index probe
  * for the key before it, so the page shows the key first whatever its depth.
  */
-function startPageAt(store: Store, query: KeyPageQuery, key: Uint8Array): void {
+function startPageAt(store: KeyLister, query: KeyPageQuery, key: Uint8Array): void {
   if (query.after !== undefined || query.before !== undefined) return;
   const [previous] = store.listKeys({ prefix: query.prefix, before: key, limit: 1 });
   if (previous !== undefined) query.after = previous.key;
@@ -253,10 +269,14 @@ function downloadDisposition(key: Uint8Array): string {
   return `attachment; filename="${ascii}.bin"; filename*=UTF-8''${encodeURIComponent(name)}.bin`;
 }
 
-function itemJson(store: Store, key: Uint8Array, url: string): ItemJson {
+function itemJson(
+  source: Pick<MonitorSource, "getDetails">,
+  key: Uint8Array,
+  url: string,
+): ItemJson {
   if (key.length === 0) throw badRequest("the key is empty");
   const max = integerParameter(rawQueryParameters(url), "max", MAX_VALUE_BYTES, 0, MAX_VALUE_BYTES);
-  const item = store.getDetails(key);
+  const item = source.getDetails(key);
   if (item === null) throw new ApiError(404, "unknown_key", "no item has this key");
   const value = item.value.length > max ? item.value.subarray(0, max) : item.value;
   return {

@@ -5,9 +5,10 @@
  * needs a few updates a second. So changes are coalesced per key and sent at
  * most every FLUSH_INTERVAL_MS, encoded once for all subscribers; when more
  * than MAX_PENDING_KEYS pile up in between, they are dropped and every
- * client is told to `resync` (reload its page of keys) instead. The store
+ * client is told to `resync` (reload its page of keys) instead. The change
  * listener exists only while someone watches, so an unwatched server pays
- * nothing.
+ * nothing (in the worker, the main thread posts changes only while it is
+ * subscribed).
  */
 
 import {
@@ -17,7 +18,8 @@ import {
   type StatsJson,
 } from "../../client/shared/api-types.ts";
 import { encodeKey } from "../../client/shared/key-codec.ts";
-import type { Change, Store } from "../store/store.ts";
+import type { Change } from "../store/store.ts";
+import type { MonitorSource } from "./monitor-source.ts";
 
 const FLUSH_INTERVAL_MS = 100;
 const STATS_INTERVAL_MS = 1000;
@@ -60,8 +62,8 @@ export class ChangeFeed {
   private lastResyncMs = 0;
 
   constructor(
-    private readonly store: Store,
-    private readonly snapshot: () => StatsJson,
+    private readonly source: Pick<MonitorSource, "onChange">,
+    private readonly snapshot: () => Promise<StatsJson>,
     private readonly options: ChangeFeedOptions,
   ) {}
 
@@ -72,10 +74,14 @@ export class ChangeFeed {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          client = { controller };
-          this.add(client);
+          const opened: Client = { controller };
+          client = opened;
+          this.add(opened);
           controller.enqueue(encoder.encode(`retry: ${RECONNECT_MS}\n\n`));
-          this.send(client, eventText(EVENT.stats, this.snapshot()));
+          // The figures may be a message away (the worker asks the main thread).
+          void this.snapshotEvent().then((event) => {
+            if (event !== undefined && this.clients.has(opened)) this.send(opened, event);
+          });
           signal.addEventListener("abort", () => client && this.remove(client), { once: true });
         },
         cancel: () => {
@@ -101,8 +107,8 @@ export class ChangeFeed {
   private add(client: Client): void {
     this.clients.add(client);
     if (this.clients.size === 1) {
-      this.unsubscribe = this.store.onChange((changes) => this.receive(changes));
-      this.statsTimer = setInterval(() => this.broadcastStats(), STATS_INTERVAL_MS);
+      this.unsubscribe = this.source.onChange((changes) => this.receive(changes));
+      this.statsTimer = setInterval(() => void this.broadcastStats(), STATS_INTERVAL_MS);
     }
   }
 
@@ -170,8 +176,18 @@ export class ChangeFeed {
     this.overflowed = false;
   }
 
-  private broadcastStats(): void {
-    this.broadcast(eventText(EVENT.stats, this.snapshot()));
+  private async broadcastStats(): Promise<void> {
+    const event = await this.snapshotEvent();
+    if (event !== undefined) this.broadcast(event);
+  }
+
+  /** The stats event, or undefined when the figures cannot be had (the server is stopping). */
+  private async snapshotEvent(): Promise<Uint8Array | undefined> {
+    try {
+      return eventText(EVENT.stats, await this.snapshot());
+    } catch {
+      return undefined;
+    }
   }
 
   private broadcast(event: Uint8Array): void {

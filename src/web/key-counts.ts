@@ -4,8 +4,8 @@
  * index range read capped at COUNT_CAP entries, so it stays cheap at a
  * million keys: past the cap the page says "more than 10,000" instead.
  */
-import type { Store } from "../store/store.ts";
 import type { KeyPage } from "./key-page.ts";
+import type { MonitorSource } from "./monitor-source.ts";
 
 /** Keys counted at most per count; more reads "more than 10,000". */
 export const COUNT_CAP = 10_000;
@@ -19,13 +19,17 @@ export interface KeyCounts {
   before: number | null;
 }
 
-export function countKeys(store: Store, page: KeyPage): KeyCounts {
+/** `itemCount`: the store's own count of every key, exact and free. */
+export function countKeys(
+  source: Pick<MonitorSource, "countKeys">,
+  page: KeyPage,
+  itemCount: number,
+): KeyCounts {
   const prefix = page.query.prefix;
-  // Without a prefix the store's own counter is exact and free.
-  const total = prefix.length === 0 ? store.itemCount : store.countKeys({ prefix }, COUNT_CAP + 1);
+  const total = prefix.length === 0 ? itemCount : source.countKeys({ prefix }, COUNT_CAP + 1);
   const first = page.keys[0]?.key;
   const totalCapped = prefix.length > 0 && total > COUNT_CAP;
   if (page.previous === null || first === undefined) return { total, totalCapped, before: 0 };
-  const before = store.countKeys({ prefix, before: first }, COUNT_CAP + 1);
+  const before = source.countKeys({ prefix, before: first }, COUNT_CAP + 1);
   return { total, totalCapped, before: before > COUNT_CAP ? null : before };
 }

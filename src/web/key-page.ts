@@ -7,8 +7,9 @@
 
 import type { KeyJson, KeyPageJson } from "../../client/shared/api-types.ts";
 import { decodeKey, encodeKey, KeyDecodeError } from "../../client/shared/key-codec.ts";
-import type { KeySummary, Store } from "../store/store.ts";
+import type { KeySummary } from "../store/key-reader.ts";
 import { badRequest } from "./api-error.ts";
+import type { MonitorSource } from "./monitor-source.ts";
 import { searchPrefix } from "./search-text.ts";
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -129,7 +130,10 @@ export function pageQueryString(query: KeyPageQuery): string {
   return parts.join("&");
 }
 
-export function loadKeyPage(store: Store, query: KeyPageQuery): KeyPage {
+/** Whatever lists keys: the Store, or the monitor's source. */
+export type KeyLister = Pick<MonitorSource, "listKeys">;
+
+export function loadKeyPage(store: KeyLister, query: KeyPageQuery): KeyPage {
   const { prefix, limit } = query;
   if (query.before !== undefined) {
     const keys = store.listKeys({ prefix, before: query.before, limit: limit + 1 });
@@ -152,7 +156,7 @@ export function loadKeyPage(store: Store, query: KeyPageQuery): KeyPage {
  * more single-row index probe tells whether any key lies beyond that edge.
  */
 function finishPage(
-  store: Store,
+  store: KeyLister,
   query: KeyPageQuery,
   keys: KeySummary[],
   hasPrevious: boolean | null,

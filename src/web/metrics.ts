@@ -2,8 +2,8 @@
  * GET /metrics: the same counters as `stats` and the page, in the
  * Prometheus text exposition format (version 0.0.4).
  */
-import type { CounterName, Stats } from "../stats.ts";
-import type { Store } from "../store/store.ts";
+import type { CounterName } from "../stats.ts";
+import type { ServerState } from "./monitor-source.ts";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -27,26 +27,26 @@ const COUNTER_HELP: Partial<Record<CounterName, string>> = {
   bytes_written: "Bytes written to memcached clients.",
 };
 
-export function renderMetrics(store: Store, stats: Stats): string {
+export function renderMetrics(state: ServerState, databaseBytes: number): string {
   const lines: string[] = [];
   const metric = (name: string, type: "gauge" | "counter", help: string, value: number): void => {
     lines.push(`# HELP litecached_${name} ${help}`);
     lines.push(`# TYPE litecached_${name} ${type}`);
     lines.push(`litecached_${name} ${value}`);
   };
-  metric("items", "gauge", "Items stored.", store.itemCount);
-  metric("item_bytes", "gauge", "Bytes of keys and values stored.", store.itemBytes);
-  metric("database_bytes", "gauge", "Size of the SQLite database.", store.fileSize);
-  metric("uptime_seconds", "gauge", "Seconds since the server started.", stats.uptimeSeconds);
-  metric("current_connections", "gauge", "Open memcached connections.", stats.currentConnections);
-  metric("commits_total", "counter", "Group commits since start.", store.commitCount);
+  metric("items", "gauge", "Items stored.", state.itemCount);
+  metric("item_bytes", "gauge", "Bytes of keys and values stored.", state.itemBytes);
+  metric("database_bytes", "gauge", "Size of the SQLite database.", databaseBytes);
+  metric("uptime_seconds", "gauge", "Seconds since the server started.", state.uptimeSeconds);
+  metric("current_connections", "gauge", "Open memcached connections.", state.connections);
+  metric("commits_total", "counter", "Group commits since start.", state.commitCount);
   metric(
     "commit_failures_total",
     "counter",
     "Group commits that failed.",
-    store.commitFailureCount,
+    state.commitFailureCount,
   );
-  for (const [name, value] of Object.entries(stats.counters) as [CounterName, number][]) {
+  for (const [name, value] of Object.entries(state.counters) as [CounterName, number][]) {
     const metricName = COUNTER_METRIC_NAMES[name] ?? `${name}_total`;
     const help = COUNTER_HELP[name] ?? `The ${name} counter of memcached's stats command.`;
     metric(metricName, "counter", help, value);

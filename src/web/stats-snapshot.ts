@@ -1,13 +1,14 @@
 /**
  * The monitor's view of the counters: the numbers in the page header,
  * /api/stats and the event stream. Everything comes from counters kept as
- * things happen (Stats, the store's counter row), never from a scan.
+ * things happen (Stats, the store's counters, the database's page count),
+ * never from a scan.
  */
 
 import type { StatsJson } from "../../client/shared/api-types.ts";
 import { VERSION } from "../config.ts";
-import type { CommandCounters, Stats } from "../stats.ts";
-import type { Store } from "../store/store.ts";
+import type { CommandCounters } from "../stats.ts";
+import type { ServerState } from "./monitor-source.ts";
 
 /** The counters that each count one client command. */
 const COMMAND_COUNTERS = [
@@ -69,15 +70,19 @@ export function hitRatio(counters: CommandCounters): number | null {
   return lookups === 0 ? null : counters.get_hits / lookups;
 }
 
-export function statsSnapshot(store: Store, stats: Stats, rate: CommandRate): StatsJson {
+export function statsSnapshot(
+  state: ServerState,
+  databaseBytes: number,
+  rate: CommandRate,
+): StatsJson {
   return {
     version: VERSION,
-    items: store.itemCount,
-    itemBytes: store.itemBytes,
-    databaseBytes: store.fileSize,
-    uptimeSeconds: stats.uptimeSeconds,
-    connections: stats.currentConnections,
-    commandsPerSecond: Math.round(rate.read(commandTotal(stats.counters))),
-    hitRatio: hitRatio(stats.counters),
+    items: state.itemCount,
+    itemBytes: state.itemBytes,
+    databaseBytes,
+    uptimeSeconds: state.uptimeSeconds,
+    connections: state.connections,
+    commandsPerSecond: Math.round(rate.read(commandTotal(state.counters))),
+    hitRatio: hitRatio(state.counters),
   };
 }

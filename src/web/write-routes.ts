@@ -2,7 +2,8 @@
  * The monitor's writes, on only with --monitor-writes: set a key to a text
  * value, delete a key, flush everything. They go through the Store like a
  * memcached write (same group commit, same change feed) and are answered
- * only once durable. Without the flag they answer 403.
+ * only once durable: the source runs them on the main thread and resolves
+ * once the commit holding them is done. Without the flag they answer 403.
  *
  * Cross-site requests: every write is a POST with a form body, which
  * Hono's csrf middleware always checks: the Origin header (or
@@ -14,8 +15,8 @@ import type { Hono, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import type { WriteResultJson } from "../../client/shared/api-types.ts";
 import { decodeKey, KeyDecodeError } from "../../client/shared/key-codec.ts";
-import type { Store } from "../store/store.ts";
 import { ApiError, badRequest } from "./api-error.ts";
+import type { MonitorSource } from "./monitor-source.ts";
 
 export const WRITE_PATHS = { set: "/api/set", delete: "/api/delete", flush: "/api/flush" } as const;
 
@@ -31,7 +32,9 @@ export interface WriteOptions {
   maxItemSize: number;
 }
 
-export function addWriteRoutes(app: Hono, store: Store, options: WriteOptions): void {
+type Writer = Pick<MonitorSource, "set" | "delete" | "flush">;
+
+export function addWriteRoutes(app: Hono, writer: Writer, options: WriteOptions): void {
   const guard = writeGuard(options);
   for (const path of Object.values(WRITE_PATHS)) app.use(path, guard);
 
@@ -45,19 +48,19 @@ export function addWriteRoutes(app: Hono, store: Store, options: WriteOptions): 
       );
     }
     const flags = flagsField(form.flags);
-    const cas = await durably(store, () => store.set(key, value, flags));
+    const cas = await stored(writer.set(key, value, flags));
     return c.json({ ok: true, cas } satisfies WriteResultJson);
   });
 
   app.post(WRITE_PATHS.delete, async (c) => {
     const key = formKey((await c.req.parseBody()).key);
-    const deleted = await durably(store, () => store.delete(key));
+    const deleted = await stored(writer.delete(key));
     if (!deleted) throw new ApiError(404, "unknown_key", "no item has this key");
     return c.json({ ok: true } satisfies WriteResultJson);
   });
 
   app.post(WRITE_PATHS.flush, async (c) => {
-    await durably(store, () => store.flush());
+    await stored(writer.flush());
     return c.json({ ok: true } satisfies WriteResultJson);
   });
 }
@@ -79,19 +82,13 @@ function writeGuard(options: WriteOptions): MiddlewareHandler {
   };
 }
 
-/** Runs one write and waits for its commit: the same contract as a memcached reply. */
-async function durably<T>(store: Store, write: () => T): Promise<T> {
-  let result: T;
+/** A write's durable result; a write that was not stored becomes a 503 naming why. */
+async function stored<T>(write: Promise<T>): Promise<T> {
   try {
-    result = write();
+    return await write;
   } catch (error) {
-    if (error instanceof Error) store.noteWriteFailure(error);
     throw storageFailure(error);
   }
-  await new Promise<void>((resolve, reject) =>
-    store.whenDurable((error) => (error === undefined ? resolve() : reject(storageFailure(error)))),
-  );
-  return result;
 }
 
 function storageFailure(error: unknown): ApiError {
