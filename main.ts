@@ -1,6 +1,7 @@
 /**
  * litecached: parse the command line, open the store, start the memcached
- * and HTTP servers, and stop cleanly on SIGINT/SIGTERM.
+ * server and the monitor (an HTTP server in a worker thread of its own,
+ * src/web/monitor-thread.ts), and stop cleanly on SIGINT/SIGTERM.
  */
 import { Access } from "./src/auth/access.ts";
 import { AuthFileError, loadAuthFile } from "./src/auth/auth-file.ts";
@@ -15,7 +16,8 @@ import { Stats } from "./src/stats.ts";
 import { DatabaseOpenError, Store } from "./src/store/store.ts";
 import { protocolSessions } from "./src/tcp/connection.ts";
 import { MemcachedServer } from "./src/tcp/server.ts";
-import { createWebApp } from "./src/web/app.tsx";
+import { MonitorThread } from "./src/web/monitor-thread.ts";
+import { StoreSource } from "./src/web/store-source.ts";
 
 function fail(message: string, exitCode: number): never {
   console.error(`litecached: ${message}`);
@@ -29,7 +31,7 @@ function listenError(error: unknown, what: string, port: number): string {
   return `cannot listen on ${what} port ${port}: ${error instanceof Error ? error.message : error}`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (process.argv[2] === "import") {
     void runImportCommand(process.argv.slice(3)).then((code) => process.exit(code));
     return;
@@ -99,22 +101,19 @@ function main(): void {
     fail(listenError(error, "memcached", config.port), 1);
   }
 
-  const web = createWebApp({
-    store,
-    stats,
-    host: config.host,
-    port: config.httpPort,
-    writes: config.monitorWrites,
-    maxItemSize: config.maxItemSize,
-    access,
-  });
-  let http: ReturnType<typeof Bun.serve>;
+  // The monitor answers from its own thread; this thread answers its calls
+  // (counters, writes, logins) through the StoreSource.
+  const monitorSource = new StoreSource(store, stats, access);
+  let monitor: MonitorThread;
   try {
-    http = Bun.serve({
-      hostname: config.host,
+    monitor = await MonitorThread.start(monitorSource, {
+      databasePath: store.path,
+      host: config.host,
       port: config.httpPort,
-      fetch: web.fetch,
-      ...(tls === undefined ? {} : { tls }),
+      tls,
+      writes: config.monitorWrites,
+      maxItemSize: config.maxItemSize,
+      log: { format: config.logFormat, quiet: config.quiet },
     });
   } catch (error) {
     memcached.shutdown();
@@ -123,20 +122,20 @@ function main(): void {
   }
 
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info("stop", `${signal} received, stopping`, { signal });
     memcached.shutdown();
     core.dispose();
-    // End event streams properly, so browsers see the stream close and reconnect.
-    web.closeEventStreams();
-    http.stop(true);
+    // Ends event streams properly, so browsers see the stream close and reconnect.
+    await monitor.stop();
+    monitorSource.close();
     store.close();
     process.exit(0);
   };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
 
   // Announced only once the signal handlers are in place: whoever waits for
   // this line may stop the server at once, and must get a clean stop.
@@ -166,4 +165,4 @@ function logStart(config: Config, https: boolean): void {
   );
 }
 
-main();
+void main();
