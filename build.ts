@@ -105,9 +105,15 @@ async function compileBinary(outfile: string): Promise<void> {
   const started = performance.now();
   const assets = await buildClientAssets();
   const result = await Bun.build({
-    // The checkpoint worker is loaded by path (new Worker): it must be an
-    // entrypoint of its own to be inside the executable.
-    entrypoints: [join(ROOT, "main.ts"), join(ROOT, "src", "store", "checkpoint-worker.ts")],
+    // The workers (checkpoints, the monitor) are loaded by path (new Worker):
+    // each must be an entrypoint of its own to be inside the executable. The
+    // monitor's worker gets the embedded assets too (the plugin below swaps
+    // embedded-assets.ts in every entrypoint).
+    entrypoints: [
+      join(ROOT, "main.ts"),
+      join(ROOT, "src", "store", "checkpoint-worker.ts"),
+      join(ROOT, "src", "web", "monitor-worker.ts"),
+    ],
     target: "bun",
     minify: true,
     sourcemap: "linked",

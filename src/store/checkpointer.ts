@@ -13,6 +13,7 @@
  * work left on the event loop, once per `restartLogFrames` of log.
  */
 import type { SyncMode } from "../config.ts";
+import { workerEntry } from "../worker-entry.ts";
 import type { CheckpointReply, CheckpointRequest } from "./checkpoint-worker.ts";
 
 /** How long close() waits for the worker to close its connection. */
@@ -49,9 +50,8 @@ export class Checkpointer {
   constructor(path: string, sync: SyncMode, options: CheckpointOptions) {
     this.options = options;
     // The worker must not keep the process alive (ref: false): close() ends it.
-    this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url).href, {
-      ref: false,
-    });
+    const entry = new URL("./checkpoint-worker.ts", import.meta.url);
+    this.worker = new Worker(workerEntry("src/store/checkpoint-worker.ts", entry), { ref: false });
     this.worker.onmessage = (event: MessageEvent<CheckpointReply>) => this.onReply(event.data);
     this.worker.onerror = (event) => {
       this.failures++;

@@ -9,6 +9,8 @@
  * `unwatch` (while at least one event stream is open), so an idle monitor
  * costs the memcached path nothing.
  */
+
+import { workerEntry } from "../worker-entry.ts";
 import type { CallMessage, FromWorker, MonitorStartOptions, ToWorker } from "./monitor-messages.ts";
 import type { StoreSource } from "./store-source.ts";
 
@@ -35,9 +37,12 @@ export class MonitorThread {
 
   private constructor(private readonly source: StoreSource) {
     // smol: a smaller heap for the second JavaScript VM (its memory is the monitor's cost).
-    this.worker = new Worker(new URL("./monitor-worker.ts", import.meta.url).href, {
-      smol: true,
-    });
+    this.worker = new Worker(
+      workerEntry("src/web/monitor-worker.ts", new URL("./monitor-worker.ts", import.meta.url)),
+      {
+        smol: true,
+      },
+    );
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       const message = `the monitor's thread failed: ${event.message}`;
