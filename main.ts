@@ -94,17 +94,29 @@ async function main(): Promise<void> {
   const core = new CommandCore(store, stats, config);
   const sessions = access === undefined ? protocolSessions : authenticatingSessions(access);
   const memcached = new MemcachedServer(core, { ...config, sessions, tls });
-  try {
-    memcached.listen();
-  } catch (error) {
-    store.close();
-    fail(listenError(error, "memcached", config.port), 1);
-  }
-
   // The monitor answers from its own thread; this thread answers its calls
   // (counters, writes, logins) through the StoreSource.
   const monitorSource = new StoreSource(store, stats, access);
-  let monitor: MonitorThread;
+  let monitor: MonitorThread | undefined;
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stop", `${signal} received, stopping`, { signal });
+    memcached.shutdown();
+    core.dispose();
+    // Ends event streams properly, so browsers see the stream close and reconnect.
+    await monitor?.stop();
+    monitorSource.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  // The monitor starts first, so that once the memcached port answers the
+  // server has fully started (clients and scripts take that as ready).
   try {
     monitor = await MonitorThread.start(monitorSource, {
       databasePath: store.path,
@@ -116,29 +128,20 @@ async function main(): Promise<void> {
       log: { format: config.logFormat, quiet: config.quiet },
     });
   } catch (error) {
-    memcached.shutdown();
     store.close();
     fail(listenError(error, "HTTP", config.httpPort), 1);
   }
-
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stop", `${signal} received, stopping`, { signal });
-    memcached.shutdown();
-    core.dispose();
-    // Ends event streams properly, so browsers see the stream close and reconnect.
+  try {
+    memcached.listen();
+  } catch (error) {
     await monitor.stop();
-    monitorSource.close();
     store.close();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+    fail(listenError(error, "memcached", config.port), 1);
+  }
 
-  // Announced only once the signal handlers are in place: whoever waits for
-  // this line may stop the server at once, and must get a clean stop.
+  // Announced once both ports listen and the signal handlers are in place:
+  // whoever waits for this line may stop the server at once, and must get a
+  // clean stop.
   logStart(config, tls !== undefined);
 }
 
