@@ -25,7 +25,7 @@ const FLUSH_INTERVAL_MS = 100;
 const STATS_INTERVAL_MS = 1000;
 const RESYNC_INTERVAL_MS = 1000;
 /** Coalesced keys that may wait for the next flush before clients are told to resync. */
-const MAX_PENDING_KEYS = 500;
+export const MAX_PENDING_KEYS = 500;
 /**
  * Unsent bytes after which a client that does not read is dropped. Counted
  * in bytes, not events: one `changes` event may carry 500 long keys (some
@@ -107,7 +107,9 @@ export class ChangeFeed {
   private add(client: Client): void {
     this.clients.add(client);
     if (this.clients.size === 1) {
-      this.unsubscribe = this.source.onChange((changes) => this.receive(changes));
+      this.unsubscribe = this.source.onChange((changes, incomplete) =>
+        this.receive(changes, incomplete),
+      );
       this.statsTimer = setInterval(() => void this.broadcastStats(), STATS_INTERVAL_MS);
     }
   }
@@ -127,7 +129,12 @@ export class ChangeFeed {
     }
   }
 
-  private receive(changes: readonly Change[]): void {
+  /** `incomplete`: changes were left out on the way (change-relay.ts); clients resync. */
+  private receive(changes: readonly Change[], incomplete: boolean): void {
+    if (incomplete) {
+      this.pending.clear();
+      this.overflowed = true;
+    }
     // Once overflowed, the rest of a flood needs no encoding: clients resync.
     for (let index = 0; index < changes.length && !this.overflowed; index++) {
       this.queueChange(changes[index] as Change);

@@ -4,9 +4,9 @@
  * The worker asks the main thread for what is the main thread's (its
  * counters, the history, writes, the auth lockouts) with a numbered `call`
  * answered by one `reply` of the same number. Changes travel the other
- * way, as `changes` batches, only between the worker's `watch` and
- * `unwatch`: an open event stream costs the memcached path one post per
- * commit, no stream costs nothing.
+ * way, as `changes` posts, only between the worker's `watch` and
+ * `unwatch`: open event streams cost the memcached path at most one post
+ * every 50 ms (change-relay.ts), no stream costs nothing.
  */
 import type { HistoryJson } from "../../client/shared/api-types.ts";
 import type { AuthResult } from "../auth/access.ts";
@@ -53,7 +53,8 @@ export type ReplyMessage =
 /** Main thread → worker. */
 export type ToWorker =
   | { type: "start"; options: MonitorStartOptions }
-  | { type: "changes"; changes: readonly Change[] }
+  /** Gathered by change-relay.ts; `incomplete` when a flood was left out. */
+  | { type: "changes"; changes: readonly Change[]; incomplete: boolean }
   | ReplyMessage
   | { type: "stop" };
 

@@ -17,7 +17,13 @@ import type { HistoryJson } from "../../client/shared/api-types.ts";
 import type { AccessCheck } from "../auth/access.ts";
 import type { CommandCounters } from "../stats.ts";
 import type { ItemDetails, KeyPageQuery, KeySummary } from "../store/key-reader.ts";
-import type { ChangeListener } from "../store/store.ts";
+import type { Change } from "../store/store.ts";
+
+/**
+ * Committed changes, batch by batch. `incomplete`: some changes were left
+ * out (too many at once); whoever shows keys must reload them.
+ */
+export type MonitorChangeListener = (changes: readonly Change[], incomplete: boolean) => void;
 
 /** The main thread's figures at one moment: plain data, so it can cross threads. */
 export interface ServerState {
@@ -44,7 +50,7 @@ export interface MonitorSource {
   /** Takes a history sample now (tests; the server samples every 5 s by itself). */
   sampleHistory(): void;
   /** Committed changes, batch by batch, while at least one listener is subscribed. */
-  onChange(listener: ChangeListener): () => void;
+  onChange(listener: MonitorChangeListener): () => void;
 
   // Writes (--monitor-writes), each resolved once durable, rejected with the
   // storage failure's message when it was not stored.

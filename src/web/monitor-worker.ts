@@ -79,7 +79,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       start(message.options);
       return;
     case "changes":
-      running?.source.receiveChanges(message.changes);
+      running?.source.receiveChanges(message.changes, message.incomplete);
       return;
     case "reply":
       running?.source.receiveReply(message);

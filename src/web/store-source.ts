@@ -12,8 +12,8 @@ import type { HistoryJson } from "../../client/shared/api-types.ts";
 import type { Access, AccessCheck } from "../auth/access.ts";
 import type { Stats } from "../stats.ts";
 import type { ItemDetails, KeyPageQuery, KeySummary } from "../store/key-reader.ts";
-import type { ChangeListener, Store } from "../store/store.ts";
-import type { MonitorSource, ServerState } from "./monitor-source.ts";
+import type { Store } from "../store/store.ts";
+import type { MonitorChangeListener, MonitorSource, ServerState } from "./monitor-source.ts";
 import { StatsHistory } from "./stats-history.ts";
 
 export class StoreSource implements MonitorSource {
@@ -72,8 +72,8 @@ export class StoreSource implements MonitorSource {
     this.statsHistory.sample();
   }
 
-  onChange(listener: ChangeListener): () => void {
-    return this.store.onChange(listener);
+  onChange(listener: MonitorChangeListener): () => void {
+    return this.store.onChange((changes) => listener(changes, false));
   }
 
   set(key: Uint8Array, value: Uint8Array, flags: number): Promise<number> {

@@ -8,7 +8,7 @@
 import type { HistoryJson } from "../../client/shared/api-types.ts";
 import type { AccessCheck } from "../auth/access.ts";
 import type { ItemDetails, KeyPageQuery, KeyReader, KeySummary } from "../store/key-reader.ts";
-import type { Change, ChangeListener } from "../store/store.ts";
+import type { Change } from "../store/store.ts";
 import type {
   CallMessage,
   CallName,
@@ -16,7 +16,7 @@ import type {
   MonitorCalls,
   ReplyMessage,
 } from "./monitor-messages.ts";
-import type { MonitorSource, ServerState } from "./monitor-source.ts";
+import type { MonitorChangeListener, MonitorSource, ServerState } from "./monitor-source.ts";
 
 interface PendingCall {
   resolve: (result: unknown) => void;
@@ -27,7 +27,7 @@ export class WorkerSource implements MonitorSource {
   readonly access: AccessCheck | undefined;
   private readonly pending = new Map<number, PendingCall>();
   private nextId = 1;
-  private readonly listeners = new Set<ChangeListener>();
+  private readonly listeners = new Set<MonitorChangeListener>();
 
   constructor(
     private readonly reader: KeyReader,
@@ -72,7 +72,7 @@ export class WorkerSource implements MonitorSource {
   }
 
   /** The first listener asks the main thread for changes, the last one stops them. */
-  onChange(listener: ChangeListener): () => void {
+  onChange(listener: MonitorChangeListener): () => void {
     this.listeners.add(listener);
     if (this.listeners.size === 1) this.post({ type: "watch" });
     return () => {
@@ -94,9 +94,9 @@ export class WorkerSource implements MonitorSource {
     await this.call("flush");
   }
 
-  /** A batch of committed changes posted by the main thread. */
-  receiveChanges(changes: readonly Change[]): void {
-    for (const listener of this.listeners) listener(changes);
+  /** Committed changes posted by the main thread (see change-relay.ts). */
+  receiveChanges(changes: readonly Change[], incomplete: boolean): void {
+    for (const listener of this.listeners) listener(changes, incomplete);
   }
 
   /** The main thread's answer to one call. */
