@@ -146,6 +146,17 @@ const MULTIGET_BATCH = 32;
 const WAL_FRAME_BYTES = 4096 + 24;
 /** At a clean stop, how long to wait for a running worker checkpoint before emptying the log. */
 const CLOSE_CHECKPOINT_WAIT_MS = 5000;
+/**
+ * Reads of the database file go through a memory map of up to this many
+ * bytes instead of a pread and a copy per page: measured on the bench's
+ * 90/10 load over ten times the memory budget (92% of gets miss the tier), 21
+ * against 25 µs of server CPU per op. Writes still go through the log with
+ * ordinary writes. Mapped pages count as file pages (RssFile), which the
+ * kernel may drop at any time, not as the process's own memory. 2 GiB is
+ * about the most Bun's SQLite maps (it caps the pragma at 0x7fff0000);
+ * pages past the map are read as before.
+ */
+const MMAP_BYTES = 2 * 1024 ** 3;
 /** Rows per slice of the byte-total rebuild after an unclean stop (about a millisecond). */
 const REBUILD_SLICE_ROWS = 1000;
 
@@ -776,6 +787,7 @@ function openDatabase(
     db.run("PRAGMA wal_autocheckpoint = 0");
     db.run(`PRAGMA journal_size_limit = ${checkpoint.restartLogFrames * WAL_FRAME_BYTES}`);
     db.run("PRAGMA temp_store = MEMORY");
+    db.run(`PRAGMA mmap_size = ${MMAP_BYTES}`);
     // Take the write lock now, so a database another process is writing to
     // is a startup error rather than a failure on the first write.
     db.run("BEGIN IMMEDIATE");
