@@ -254,7 +254,7 @@ export class Store {
         const name = keyName(row.key);
         const item = { value: row.value, flags: row.flags, cas: row.cas };
         found.set(name, item);
-        if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
+        if (this.isCommitted(name)) this.tier.rememberRead(name, item.value, item.flags, item.cas);
       }
       for (const index of batch) items[index] = found.get(names[index] as string) ?? null;
     }
@@ -266,7 +266,7 @@ export class Store {
     this.beginRead();
     const item = this.statements.get.get(key) as Item | null;
     if (item === null) return null;
-    if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
+    if (this.isCommitted(name)) this.tier.rememberRead(name, item.value, item.flags, item.cas);
     return item;
   }
 
