@@ -62,6 +62,7 @@ import {
   type RedisFsync,
   type RunningServer,
   type ServerName,
+  startBareGetServer,
   startLitecached,
   startMemcached,
   startRedis,
@@ -288,7 +289,12 @@ function memoryOption(mebibytes: number): LitecachedOptions {
 }
 
 /** Share of each load run that a server spent runnable but waiting for its CPU. */
-const cpuWaitShares: Record<ServerName, number[]> = { memcached: [], litecached: [], redis: [] };
+const cpuWaitShares: Record<ServerName, number[]> = {
+  memcached: [],
+  litecached: [],
+  redis: [],
+  floor: [],
+};
 
 /** Server CPU time per operation, and the share of the run it waited for its CPU. */
 async function measureCpu<T>(
@@ -505,6 +511,12 @@ function workloadRows(
  * alternating which goes first; both keep running across rounds.
  */
 async function memaslapWorkload(workload: MemaslapWorkload): Promise<Row[]> {
+  return workloadRows(workload, await memaslapResults(workload), undefined);
+}
+
+async function memaslapResults(
+  workload: MemaslapWorkload,
+): Promise<Record<"memcached" | "litecached", LoadRound[]>> {
   const databasePath = freshDatabasePath();
   const memcachedServer = await memcached(workload.memcachedMiB);
   const litecachedServer = await litecached(databasePath, workload.litecached);
@@ -520,7 +532,7 @@ async function memaslapWorkload(workload: MemaslapWorkload): Promise<Row[]> {
   await stop(memcachedServer);
   await stop(litecachedServer);
   removeDatabase(databasePath);
-  return workloadRows(workload, results, undefined);
+  return results;
 }
 
 function fitWorkload(
@@ -543,7 +555,9 @@ function fitWorkload(
 /** Get-only hits on memcached and litecached, and GET on Redis (appendfsync everysec). */
 async function getOnlyRows(): Promise<Row[]> {
   const workload = fitWorkload("get only (hits)", { setShare: 0 }, "ops", TARGETS.getOnly);
-  const rows = await memaslapWorkload(workload);
+  const results = await memaslapResults(workload);
+  const rows = workloadRows(workload, results, undefined);
+  const floor = await floorRows(workload, results.memcached);
   const { server, folder } = await redis("everysec");
   const keySpace = memaslapKeySpace(FIT_WINDOW);
   // Store the key space first, so every measured GET is a hit.
@@ -559,7 +573,42 @@ async function getOnlyRows(): Promise<Row[]> {
   const [throughput, cpu, ...rest] = rows as [Row, Row, ...Row[]];
   throughput.redis = formatRate(medianOf(redisRounds, "perSecond"), "ops");
   cpu.redis = formatMicros(medianOf(redisRounds, "cpuMicrosPerOp"));
-  return [throughput, cpu, ...rest];
+  return [throughput, cpu, ...rest, ...floor];
+}
+
+/**
+ * The same get-only load on bench/bare-get-server.ts (a Map behind
+ * Bun.listen), against the memcached rounds just run: how close any Bun
+ * server comes to memcached on this machine.
+ */
+async function floorRows(workload: MemaslapWorkload, memcachedRounds: LoadRound[]): Promise<Row[]> {
+  const server = await startBareGetServer();
+  running.add(server);
+  const rounds: LoadRound[] = [];
+  for (let round = 0; round < profile.rounds; round++) {
+    rounds.push(await memaslapRound(`${workload.name}, Bun floor`, server, workload.load));
+  }
+  await stop(server);
+  const throughputRatio = medianOf(rounds, "perSecond") / medianOf(memcachedRounds, "perSecond");
+  const cpuRatio = medianOf(memcachedRounds, "cpuMicrosPerOp") / medianOf(rounds, "cpuMicrosPerOp");
+  return [
+    {
+      workload: "  Bun's floor: a Map behind Bun.listen",
+      memcached: "",
+      litecached: formatRate(medianOf(rounds, "perSecond"), "ops"),
+      ratio: formatRatio(throughputRatio),
+      target: "",
+      verdict: "",
+    },
+    {
+      workload: "    its server CPU per op",
+      memcached: "",
+      litecached: formatMicros(medianOf(rounds, "cpuMicrosPerOp")),
+      ratio: formatRatio(cpuRatio),
+      target: "",
+      verdict: "",
+    },
+  ];
 }
 
 /** Objects in memaslap's window ("1k" is 1024, like memaslap reads it). */
@@ -1115,7 +1164,7 @@ async function main(): Promise<void> {
     );
   }
   method.unshift(
-    `Throughput: memaslap (\`memcaslap\`, pinned to CPU 1) with ${CONNECTIONS} connections, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, a window of ${FIT_WINDOW} objects per connection (memaslap's gets read only keys it set earlier in the same run, at most ${formatNumber(memaslapKeySpace(FIT_WINDOW))} keys, ${formatMiB(workingSetBytes(FIT_WINDOW))} of keys and values; its sets store new keys in place of the oldest, so memcached's memory fills and it evicts keys no longer read), ${profile.seconds} s per run, ${profile.rounds} rounds per server alternating which goes first, median shown. Servers are pinned to CPU 0: \`memcached -t 1 -U 0 -l 127.0.0.1 -m ${FIT_BUDGET_MIB}\` and \`bun main.ts --memory ${FIT_BUDGET_MIB}m\` (the same budget; the flag is left out on a litecached without it) on a fresh database (--sync normal: every STORED is after its group commit). Get-only and multiget: memaslap first stores its window objects (its warm-up) inside its timed run, so these runs last ${WARMUP_ALLOWANCE_SECONDS} s longer and are measured from the server's side once the warm-up sets are done (gets from the server's cmd_get, over the time from then to memaslap's end, CPU over the same span): every one is a hit of a stored key; multiget uses --division=${MULTIGET_KEYS} and counts keys fetched. "Server CPU per op" is the server's CPU time during the run (all its threads, from /proc/<pid>/task/*/schedstat) divided by the operations the client counted: unlike throughput it barely changes when other processes take CPU time, so its ratio is the steadier one on a shared machine. Ratios read "higher is better for litecached": throughput litecached ÷ memcached, CPU per op memcached ÷ litecached (against Redis: litecached ÷ Redis, lower is better). The memory tier's hit ratio is memory_tier_hits ÷ (hits + misses) from litecached's \`stats\`, read before and after each run.`,
+    `Throughput: memaslap (\`memcaslap\`, pinned to CPU 1) with ${CONNECTIONS} connections, ${KEY_BYTES}-byte keys, ${VALUE_BYTES}-byte values, a window of ${FIT_WINDOW} objects per connection (memaslap's gets read only keys it set earlier in the same run, at most ${formatNumber(memaslapKeySpace(FIT_WINDOW))} keys, ${formatMiB(workingSetBytes(FIT_WINDOW))} of keys and values; its sets store new keys in place of the oldest, so memcached's memory fills and it evicts keys no longer read), ${profile.seconds} s per run, ${profile.rounds} rounds per server alternating which goes first, median shown. Servers are pinned to CPU 0: \`memcached -t 1 -U 0 -l 127.0.0.1 -m ${FIT_BUDGET_MIB}\` and \`bun main.ts --memory ${FIT_BUDGET_MIB}m\` (the same budget; the flag is left out on a litecached without it) on a fresh database (--sync normal: every STORED is after its group commit). Get-only and multiget: memaslap first stores its window objects (its warm-up) inside its timed run, so these runs last ${WARMUP_ALLOWANCE_SECONDS} s longer and are measured from the server's side once the warm-up sets are done (gets from the server's cmd_get, over the time from then to memaslap's end, CPU over the same span): every one is a hit of a stored key; multiget uses --division=${MULTIGET_KEYS} and counts keys fetched. "Bun's floor" runs the same get-only load, after memcached's and litecached's rounds, on bench/bare-get-server.ts: a Map behind Bun.listen that parses just get and set and answers each data event with one write; its ratio to memcached is the most any Bun.listen server reached here, and litecached's distance to it is litecached's own code. "Server CPU per op" is the server's CPU time during the run (all its threads, from /proc/<pid>/task/*/schedstat) divided by the operations the client counted: unlike throughput it barely changes when other processes take CPU time, so its ratio is the steadier one on a shared machine. Ratios read "higher is better for litecached": throughput litecached ÷ memcached, CPU per op memcached ÷ litecached (against Redis: litecached ÷ Redis, lower is better). The memory tier's hit ratio is memory_tier_hits ÷ (hits + misses) from litecached's \`stats\`, read before and after each run.`,
   );
   if (selected.has("pipelined")) rows.push(...(await pipelinedWorkload()));
   if (selected.has("seeded") || selected.has("large")) rows.push(...(await seededWorkloads()));

@@ -30,7 +30,7 @@ export interface SchedStat {
   waitNs: number;
 }
 
-export type ServerName = "memcached" | "litecached" | "redis";
+export type ServerName = "memcached" | "litecached" | "redis" | "floor";
 
 export interface RunningServer {
   name: ServerName;
@@ -141,6 +141,28 @@ export async function startLitecached(
   await waitForReadyLine(child, stderr);
   const readyMs = performance.now() - startedAt;
   return serverHandle("litecached", child, stderr, port, httpPort, readyMs);
+}
+
+/**
+ * bench/bare-get-server.ts, the least a Bun.listen server does per request:
+ * the floor under litecached's figures on this machine.
+ */
+export async function startBareGetServer(): Promise<RunningServer> {
+  const port = freePort();
+  const startedAt = performance.now();
+  const child = Bun.spawn(
+    pinned(SERVER_CPU, [
+      process.execPath,
+      join(REPOSITORY_ROOT, "bench", "bare-get-server.ts"),
+      "--port",
+      String(port),
+    ]),
+    { cwd: REPOSITORY_ROOT, stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+  );
+  const stderr = collectText(child.stderr);
+  await waitForPort("floor", port, child, stderr);
+  const readyMs = performance.now() - startedAt;
+  return serverHandle("floor", child, stderr, port, undefined, readyMs);
 }
 
 export type RedisFsync = "everysec" | "always";

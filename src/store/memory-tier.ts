@@ -19,12 +19,16 @@
  * hot entry never reaches the tail. A hit costs one Map lookup and a
  * comparison (true LRU would reorder on every hit; S3-FIFO's extra queues
  * buy scan resistance that a cache of a durable store needs less: a miss
- * costs one SQLite read, not a recomputation).
+ * costs one SQLite read, not a recomputation). Items read from SQLite come
+ * in through a doorkeeper (doorkeeper.ts), on their second miss: on the
+ * bench's 90/10 load over ten times the budget it cut server CPU per op
+ * from 22–29 to 19 µs, for a hit ratio of 5% instead of 8%.
  *
  * A value handed out is a view of the arena: it stays valid until the next
  * call that may write the tier (a lookup, a remember); callers copy it to
  * keep it longer.
  */
+import { Doorkeeper } from "./doorkeeper.ts";
 import type { Item } from "./store.ts";
 
 /**
@@ -36,6 +40,9 @@ export const ENTRY_OVERHEAD_BYTES = 160;
 
 /** One item may take at most this fraction (1/n) of the budget, so one large value cannot empty the tier. */
 const MAX_ITEM_SHARE = 8;
+
+/** Keys a full tier holds, about, for sizing the doorkeeper: values of about 1 KiB. */
+const TYPICAL_ENTRY_BYTES = 1024 + ENTRY_OVERHEAD_BYTES;
 
 /** Entries appended within this share of the budget's latest bytes are not promoted on a hit. */
 const PROMOTION_AGE_SHARE = 0.5;
@@ -88,12 +95,14 @@ export class MemoryTier {
    * again and again) would pile up in the log.
    */
   private loggedBytes = 0;
+  private readonly doorkeeper: Doorkeeper;
   hits = 0;
   misses = 0;
   evictions = 0;
 
   constructor(limitBytes: number) {
     this.limitBytes = limitBytes;
+    this.doorkeeper = new Doorkeeper(limitBytes / TYPICAL_ENTRY_BYTES);
   }
 
   get bytes(): number {
@@ -140,6 +149,14 @@ export class MemoryTier {
     if (!this.accepts(name, value.length)) return;
     const entry = this.append(name, value.length, flags, cas);
     (this.arena as Uint8Array).set(value, entry.offset);
+  }
+
+  /**
+   * Holds an item read from SQLite if the doorkeeper lets it in (its second
+   * miss in a while, see doorkeeper.ts); a written item goes to remember().
+   */
+  rememberRead(name: string, value: Uint8Array, flags: number, cas: number): void {
+    if (this.doorkeeper.seenBefore(name)) this.remember(name, value, flags, cas);
   }
 
   /**

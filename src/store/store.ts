@@ -125,6 +125,17 @@ const MULTIGET_BATCH = 32;
 const WAL_FRAME_BYTES = 4096 + 24;
 /** At a clean stop, how long to wait for a running worker checkpoint before emptying the log. */
 const CLOSE_CHECKPOINT_WAIT_MS = 5000;
+/**
+ * Reads of the database file go through a memory map of up to this many
+ * bytes instead of a pread and a copy per page: measured on the bench's
+ * 90/10 load over ten times the memory budget (92% of gets miss the tier), 21
+ * against 25 µs of server CPU per op. Writes still go through the log with
+ * ordinary writes. Mapped pages count as file pages (RssFile), which the
+ * kernel may drop at any time, not as the process's own memory. 2 GiB is
+ * about the most Bun's SQLite maps (it caps the pragma at 0x7fff0000);
+ * pages past the map are read as before.
+ */
+const MMAP_BYTES = 2 * 1024 ** 3;
 /** Rows per slice of the byte-total rebuild after an unclean stop (about a millisecond). */
 const REBUILD_SLICE_ROWS = 1000;
 
@@ -224,7 +235,7 @@ export class Store {
         const name = keyName(row.key);
         const item = { value: row.value, flags: row.flags, cas: row.cas };
         found.set(name, item);
-        if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
+        if (this.isCommitted(name)) this.tier.rememberRead(name, item.value, item.flags, item.cas);
       }
       for (const index of batch) items[index] = found.get(names[index] as string) ?? null;
     }
@@ -236,7 +247,7 @@ export class Store {
     this.beginRead();
     const item = this.statements.get.get(key) as Item | null;
     if (item === null) return null;
-    if (this.isCommitted(name)) this.tier.remember(name, item.value, item.flags, item.cas);
+    if (this.isCommitted(name)) this.tier.rememberRead(name, item.value, item.flags, item.cas);
     return item;
   }
 
@@ -713,6 +724,7 @@ function openDatabase(
     db.run("PRAGMA wal_autocheckpoint = 0");
     db.run(`PRAGMA journal_size_limit = ${checkpoint.restartLogFrames * WAL_FRAME_BYTES}`);
     db.run("PRAGMA temp_store = MEMORY");
+    db.run(`PRAGMA mmap_size = ${MMAP_BYTES}`);
     // Take the write lock now, so a database another process is writing to
     // is a startup error rather than a failure on the first write.
     db.run("BEGIN IMMEDIATE");

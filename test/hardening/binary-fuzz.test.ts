@@ -226,7 +226,7 @@ test("Should survive thousands of hostile binary frames and keep every other cli
   const frames = checkers.reduce((total, checker) => total + checker.frames, 0);
   console.log(
     `binary fuzz: ${sent.reduce((a, b) => a + b, 0)} frames sent, ${frames} reply frames checked; ` +
-      `RSS ${baselineKiB} KiB before, peak ${peakKiB}, settled ${settledKiB}; ${GUARD_KEYS} guarded keys intact`,
+      `RssAnon ${baselineKiB} KiB before, peak ${peakKiB}, settled ${settledKiB}; ${GUARD_KEYS} guarded keys intact`,
   );
   expect(frames).toBeGreaterThan(5000);
   expect(peakKiB - baselineKiB).toBeLessThan(PEAK_GROWTH_LIMIT_KIB);

@@ -452,7 +452,7 @@ test("Should survive thousands of random and mutated requests and keep every oth
   console.log(
     `fuzz: ${sent.reduce((a, b) => a + b, 0)} messages over ${stats.get("total_connections")} connections, ` +
       `${replyLines} reply lines checked, observer ${seen.rounds} rounds (median ${seen.medianMs.toFixed(1)} ms, worst ${seen.worstMs.toFixed(0)} ms), ` +
-      `${(stormMs / 1000).toFixed(1)} s; RSS ${baselineKiB} KiB before, peak ${peakKiB}, settled ${settledKiB}; ` +
+      `${(stormMs / 1000).toFixed(1)} s; RssAnon ${baselineKiB} KiB before, peak ${peakKiB}, settled ${settledKiB}; ` +
       `${GUARD_KEYS} guarded keys intact`,
   );
   expect(peakKiB - baselineKiB).toBeLessThan(PEAK_GROWTH_LIMIT_KIB);

@@ -99,7 +99,7 @@ describe("a client that never reads its replies", () => {
     const median = latenciesMs[Math.floor(latenciesMs.length / 2)] as number;
     const worst = latenciesMs[latenciesMs.length - 1] as number;
     console.log(
-      `stalled readers: RSS ${baselineKiB} KiB before, peak ${peakKiB} KiB with 1.5 GiB of replies asked for; ` +
+      `stalled readers: RssAnon ${baselineKiB} KiB before, peak ${peakKiB} KiB with 1.5 GiB of replies asked for; ` +
         `other client: ${latenciesMs.length} set+get rounds, median ${median.toFixed(1)} ms, worst ${worst.toFixed(1)} ms`,
     );
     expect(peakKiB - baselineKiB).toBeLessThan(RSS_GROWTH_LIMIT_KIB);

@@ -304,7 +304,7 @@ describe("event stream subscribers", () => {
       `event streams: ${accepted.length} subscribers served, ${refused.length} refused with 503; ` +
         `${writes} writes in 2 s, ${(received / MEBIBYTE).toFixed(1)} MiB of events delivered; ` +
         `memcached meanwhile: median ${seen.medianMs.toFixed(1)} ms, worst ${seen.worstMs.toFixed(0)} ms; ` +
-        `RSS ${baselineKiB} -> peak ${peakKiB} KiB`,
+        `RssAnon ${baselineKiB} -> peak ${peakKiB} KiB`,
     );
   }, 60_000);
 
@@ -373,7 +373,7 @@ describe("event stream subscribers", () => {
     expect(seen.worstMs).toBeLessThan(1_000);
     console.log(
       `stalled event stream: dropped after ${(stalledBytes / MEBIBYTE).toFixed(1)} MiB while a reader got ` +
-        `${(reader.counts.bytes / MEBIBYTE).toFixed(1)} MiB; RSS ${baselineKiB} -> peak ${peakKiB} KiB; ` +
+        `${(reader.counts.bytes / MEBIBYTE).toFixed(1)} MiB; RssAnon ${baselineKiB} -> peak ${peakKiB} KiB; ` +
         `memcached meanwhile: median ${seen.medianMs.toFixed(1)} ms, worst ${seen.worstMs.toFixed(0)} ms`,
     );
   }, 60_000);

@@ -56,16 +56,19 @@ describe("Store: getMany", () => {
     expect(after.hits - before.hits).toBe(10);
     expect(after.misses - before.misses).toBe(1);
 
-    // A restart empties the tier: SQLite answers once, then the tier does.
+    // A restart empties the tier: SQLite answers twice (the doorkeeper lets
+    // a key read from SQLite in on its second miss), then the tier does.
     const path = store.path;
     stores.close(store);
     const reopened = stores.open(path);
-    expect(reopened.getMany(keys).map((item) => text((item as Item).value))).toEqual(
-      keys.map((_, index) => `v${index}`),
-    );
-    expect(reopened.memoryTierStats()).toMatchObject({ hits: 0, misses: 10, items: 10 });
+    for (let read = 0; read < 2; read++) {
+      expect(reopened.getMany(keys).map((item) => text((item as Item).value))).toEqual(
+        keys.map((_, index) => `v${index}`),
+      );
+    }
+    expect(reopened.memoryTierStats()).toMatchObject({ hits: 0, misses: 20, items: 10 });
     reopened.getMany(keys);
-    expect(reopened.memoryTierStats()).toMatchObject({ hits: 10, misses: 10 });
+    expect(reopened.memoryTierStats()).toMatchObject({ hits: 10, misses: 20 });
   });
 
   test("Should see the writes of its own turn, and keep them out of the tier until they commit", async () => {

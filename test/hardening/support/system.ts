@@ -1,14 +1,19 @@
 /**
  * Linux facts and fixtures the hardening tests need: a process's resident
- * memory (now, at its peak, once settled), small tmpfs mounts (the tests run as root), read-only bind mounts.
+ * anonymous memory (now, at its peak, once settled), small tmpfs mounts (the tests run as root), read-only bind mounts.
  */
 import { readFileSync } from "node:fs";
 
-/** Resident set size of a process in KiB, from /proc/<pid>/status. */
+/**
+ * A process's resident anonymous memory (RssAnon) in KiB, from
+ * /proc/<pid>/status: its heap, stacks and memory tier. Not VmRSS: that
+ * also counts the database pages the server reads through a memory map,
+ * file pages the kernel drops when it needs the room.
+ */
 export function residentKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (match === null) throw new Error(`no VmRSS for process ${pid}`);
+  const match = /^RssAnon:\s+(\d+) kB$/m.exec(status);
+  if (match === null) throw new Error(`no RssAnon for process ${pid}`);
   return Number(match[1]);
 }
 
