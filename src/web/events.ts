@@ -18,6 +18,7 @@ import {
   type StatsJson,
 } from "../../client/shared/api-types.ts";
 import { encodeKey } from "../../client/shared/key-codec.ts";
+import { keyName } from "../store/memory-tier.ts";
 import type { Change } from "../store/store.ts";
 import type { MonitorSource } from "./monitor-source.ts";
 
@@ -55,7 +56,7 @@ export class ChangeFeed {
   private unsubscribe: (() => void) | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   /** Changes since the last flush, the latest per key, in the order of that change. */
-  private readonly pending = new Map<string, ChangeJson>();
+  private readonly pending = new Map<string, Exclude<Change, { type: "flush" }>>();
   private flushedSinceLastSend = false;
   private overflowed = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -148,10 +149,13 @@ export class ChangeFeed {
       this.flushedSinceLastSend = true;
       return;
     }
-    const json = changeJson(change);
+    // Keyed by the raw bytes; encoded once, at the flush, whatever the
+    // number of changes to that key in between (in the worker, CPU is scarce
+    // under a write flood: it runs at a lower priority).
+    const name = keyName(change.key);
     // Re-insert so that the map keeps the order of the latest change per key.
-    this.pending.delete(json.key);
-    this.pending.set(json.key, json);
+    this.pending.delete(name);
+    this.pending.set(name, change);
     if (this.pending.size > MAX_PENDING_KEYS) {
       this.pending.clear();
       this.overflowed = true;
@@ -175,7 +179,7 @@ export class ChangeFeed {
       this.broadcast(eventText(EVENT.resync, {}));
     } else {
       const changes: ChangeJson[] = this.flushedSinceLastSend ? [{ type: "flush" }] : [];
-      changes.push(...this.pending.values());
+      for (const change of this.pending.values()) changes.push(changeJson(change));
       this.broadcast(eventText(EVENT.changes, { changes } satisfies ChangesEventJson));
     }
     this.pending.clear();
