@@ -18,8 +18,12 @@ import { keyName } from "../store/memory-tier.ts";
 import type { Change } from "../store/store.ts";
 import { MAX_PENDING_KEYS } from "./events.ts";
 
-/** Half the feed's flush interval (100 ms), so relaying adds little delay. */
-export const RELAY_INTERVAL_MS = 50;
+/**
+ * The feed's own flush interval: about one post per flush, so the worker
+ * (short of CPU under a write flood, at its lower priority) takes each
+ * key's change across once per flush, not once per commit.
+ */
+export const RELAY_INTERVAL_MS = 100;
 
 export type RelayPost = (changes: Change[], incomplete: boolean) => void;
 

@@ -6,7 +6,7 @@
  * answered by one `reply` of the same number. Changes travel the other
  * way, as `changes` posts, only between the worker's `watch` and
  * `unwatch`: open event streams cost the memcached path at most one post
- * every 50 ms (change-relay.ts), no stream costs nothing.
+ * every 100 ms (change-relay.ts), no stream costs nothing.
  */
 import type { HistoryJson } from "../../client/shared/api-types.ts";
 import type { AuthResult } from "../auth/access.ts";
