@@ -5,6 +5,7 @@
  * and values are never decoded as text.
  */
 import type { Socket } from "bun";
+import { ByteWindow } from "../protocol/byte-window.ts";
 
 /** The problem is the source, not this program: the message says what to check. */
 export class SourceError extends Error {
@@ -33,10 +34,8 @@ const READ_TIMEOUT_MS = 30_000;
 
 /** One TCP connection with a byte buffer that can be read by line or by length. */
 export class SourceConnection {
-  /** Received bytes not read yet are buffer[start, end); the buffer grows by doubling. */
-  private buffer = new Uint8Array(INITIAL_BUFFER_BYTES);
-  private start = 0;
-  private end = 0;
+  /** Received bytes not read yet. */
+  private readonly window = new ByteWindow(INITIAL_BUFFER_BYTES);
   private closed = false;
   private wake: (() => void) | undefined;
 
@@ -53,7 +52,7 @@ export class SourceConnection {
         hostname: host,
         port,
         socket: {
-          data: (_socket, chunk) => connection?.append(chunk),
+          data: (_socket, chunk) => connection?.receive(chunk),
           close: () => connection?.markClosed(),
           error: () => connection?.markClosed(),
         },
@@ -75,13 +74,14 @@ export class SourceConnection {
   /** The next line without its line end (memcached ends metadump lines with LF only). */
   async readLine(): Promise<Uint8Array> {
     for (;;) {
-      const newline = this.buffer.subarray(this.start, this.end).indexOf(LF);
-      if (newline !== -1) {
-        const end = this.start + newline;
-        const lineEnd = end > this.start && this.buffer[end - 1] === CR ? end - 1 : end;
-        // A copy: the buffer's bytes move when it is compacted.
-        const line = this.buffer.slice(this.start, lineEnd);
-        this.start = end + 1;
+      const { bytes, start, end } = this.window;
+      const found = bytes.subarray(start, end).indexOf(LF);
+      if (found !== -1) {
+        const newline = start + found;
+        const lineEnd = newline > start && bytes[newline - 1] === CR ? newline - 1 : newline;
+        // A copy: the window's bytes move when it is compacted.
+        const line = bytes.slice(start, lineEnd);
+        this.window.consume(newline + 1 - start);
         return line;
       }
       await this.waitForData();
@@ -90,9 +90,10 @@ export class SourceConnection {
 
   /** Exactly `length` bytes followed by CRLF (a value's data block). */
   async readBlock(length: number): Promise<Uint8Array> {
-    while (this.end - this.start < length + 2) await this.waitForData();
-    const block = this.buffer.slice(this.start, this.start + length);
-    this.start += length + 2;
+    while (this.window.length < length + 2) await this.waitForData();
+    const { bytes, start } = this.window;
+    const block = bytes.slice(start, start + length);
+    this.window.consume(length + 2);
     return block;
   }
 
@@ -100,26 +101,9 @@ export class SourceConnection {
     this.socket.end();
   }
 
-  /**
-   * Keeps a received chunk. Unread bytes move to the front, or to a buffer
-   * twice as large, only when the chunk does not fit: each byte is copied a
-   * bounded number of times however long the metadump is.
-   */
-  private append(chunk: Uint8Array): void {
-    if (this.end + chunk.length > this.buffer.length) {
-      const unread = this.end - this.start;
-      if (unread + chunk.length <= this.buffer.length / 2) {
-        this.buffer.copyWithin(0, this.start, this.end);
-      } else {
-        const larger = new Uint8Array(Math.max(this.buffer.length * 2, unread + chunk.length));
-        larger.set(this.buffer.subarray(this.start, this.end));
-        this.buffer = larger;
-      }
-      this.start = 0;
-      this.end = unread;
-    }
-    this.buffer.set(chunk, this.end);
-    this.end += chunk.length;
+  /** Keeps a received chunk and wakes the read waiting for it. */
+  private receive(chunk: Uint8Array): void {
+    this.window.append(chunk);
     this.wake?.();
   }
 

@@ -23,6 +23,7 @@
  * Nothing is buffered beyond one frame's header, extras and key (at most
  * memcached's 16 KiB read buffer) plus one value (at most the item size).
  */
+import { ByteWindow } from "../byte-window.ts";
 import { MAX_KEY_LENGTH } from "../limits.ts";
 import {
   DELTA_NO_CREATE,
@@ -97,9 +98,8 @@ const MAX_SKIP = 0x7fff_ffff;
 const INITIAL_CAPACITY = 16 * 1024;
 
 export class BinaryDecoder {
-  private buffer = new Uint8Array(INITIAL_CAPACITY);
-  private start = 0;
-  private end = 0;
+  /** Received bytes not decoded yet. */
+  private readonly window = new ByteWindow(INITIAL_CAPACITY);
   /** Bytes still to be thrown away (an oversized value, an unknown command's body). */
   private skipRemaining = 0;
   /**
@@ -118,7 +118,7 @@ export class BinaryDecoder {
 
   /** Bytes received but not yet turned into requests. */
   get bufferedBytes(): number {
-    return this.end - this.start;
+    return this.window.length;
   }
 
   push(chunk: Uint8Array): void {
@@ -129,7 +129,7 @@ export class BinaryDecoder {
       this.skipRemaining -= offset;
       if (offset === chunk.length) return;
     }
-    this.append(chunk.subarray(offset));
+    this.window.append(offset === 0 ? chunk : chunk.subarray(offset));
   }
 
   next(): BinaryRequest | undefined {
@@ -139,10 +139,9 @@ export class BinaryDecoder {
       this.afterSkip = undefined;
       return request;
     }
-    const available = this.end - this.start;
+    const available = this.window.length;
     if (available < HEADER_LENGTH) return undefined;
-    const buffer = this.buffer;
-    const at = this.start;
+    const { bytes: buffer, start: at } = this.window;
     if (buffer[at + HeaderOffset.MAGIC] !== Magic.REQUEST) {
       return this.finish({ kind: "close", reason: "a frame without the request magic byte" });
     }
@@ -298,7 +297,7 @@ export class BinaryDecoder {
 
   /** The frame is header, extras and key: consume them and hand out the request. */
   private take(headLength: number, request: BinaryRequest): BinaryRequest {
-    this.start += headLength;
+    this.window.consume(headLength);
     return request;
   }
 
@@ -316,14 +315,15 @@ export class BinaryDecoder {
     const valueLength = shape.bodyLength - (headLength - HEADER_LENGTH);
     if (valueLength > this.maxItemSize) {
       const key = shape.key.slice();
-      this.start += headLength;
+      this.window.consume(headLength);
       return this.skip(valueLength, { ...header, kind: "too_large", mode, key });
     }
     const frameLength = headLength + valueLength;
-    if (this.end - this.start < frameLength) return undefined;
-    const valueStart = this.start + headLength;
-    this.start += frameLength;
-    return build(this.buffer.subarray(valueStart, valueStart + valueLength));
+    const window = this.window;
+    if (window.length < frameLength) return undefined;
+    const valueStart = window.start + headLength;
+    window.consume(frameLength);
+    return build(window.bytes.subarray(valueStart, valueStart + valueLength));
   }
 
   private unknown(
@@ -331,7 +331,7 @@ export class BinaryDecoder {
     headLength: number,
     skip: number,
   ): BinaryRequest | undefined {
-    this.start += headLength;
+    this.window.consume(headLength);
     return this.skip(skip, {
       ...header,
       kind: "error",
@@ -342,51 +342,25 @@ export class BinaryDecoder {
 
   /** A protocol error: memcached answers it and closes, reading nothing more. */
   private fail(header: FrameHeader, headLength: number, status: StatusValue): BinaryRequest {
-    this.start += headLength;
+    this.window.consume(headLength);
     return this.finish({ ...header, kind: "error", status, close: true });
   }
 
   private finish(request: BinaryRequest): BinaryRequest {
     this.finished = true;
-    this.start = 0;
-    this.end = 0;
+    this.window.clear();
     return request;
   }
 
   /** Throws `count` bytes away, then reports `request` (at once if they are all buffered). */
   private skip(count: number, request: BinaryRequest): BinaryRequest | undefined {
     if (count <= 0 || count > MAX_SKIP) return request;
-    const buffered = Math.min(count, this.end - this.start);
-    this.start += buffered;
+    const buffered = Math.min(count, this.window.length);
+    this.window.consume(buffered);
     this.skipRemaining = count - buffered;
     if (this.skipRemaining === 0) return request;
     this.afterSkip = request;
     return undefined;
-  }
-
-  // ---- buffer management ----
-
-  private append(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    }
-    if (this.end + chunk.length > this.buffer.length) {
-      const kept = this.end - this.start;
-      const needed = kept + chunk.length;
-      if (needed <= this.buffer.length) {
-        this.buffer.copyWithin(0, this.start, this.end);
-      } else {
-        const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
-        grown.set(this.buffer.subarray(this.start, this.end));
-        this.buffer = grown;
-      }
-      this.start = 0;
-      this.end = kept;
-    }
-    this.buffer.set(chunk, this.end);
-    this.end += chunk.length;
   }
 }
 

@@ -10,6 +10,7 @@
  * request are views into the parser's buffer: use (or copy) them before the
  * next `push`.
  */
+import { ByteWindow } from "../byte-window.ts";
 import { parseMetaLine } from "../meta/parser.ts";
 import type { MetaFlags } from "../meta/requests.ts";
 import {
@@ -106,9 +107,8 @@ const RETRIEVAL_LINE_START = /^ {0,100}gets? /;
 const asciiDecoder = new TextDecoder("latin1");
 
 export class TextParser {
-  private buffer = new Uint8Array(INITIAL_BUFFER_SIZE);
-  private start = 0;
-  private end = 0;
+  /** Received bytes not parsed yet (and a pending storage line, kept with its data). */
+  private readonly window = new ByteWindow(INITIAL_BUFFER_SIZE);
   /** Where the search for the next newline resumes, so long lines are scanned once. */
   private scanned = 0;
   private pending: PendingBlock | undefined;
@@ -129,7 +129,7 @@ export class TextParser {
 
   /** Bytes received but not yet turned into requests. */
   get bufferedBytes(): number {
-    return this.end - this.start;
+    return this.window.length;
   }
 
   push(chunk: Uint8Array): void {
@@ -156,24 +156,11 @@ export class TextParser {
   // ---- buffer management ----
 
   private append(chunk: Uint8Array, offset: number): void {
-    const incoming = chunk.length - offset;
-    if (this.start === this.end) this.rebase(this.start);
-    if (this.end + incoming > this.buffer.length) {
-      const needed = this.end - this.start + incoming;
-      if (needed <= this.buffer.length && this.start > 0) {
-        this.buffer.copyWithin(0, this.start, this.end);
-      } else {
-        const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
-        grown.set(this.buffer.subarray(this.start, this.end));
-        this.buffer = grown;
-      }
-      this.rebase(this.start);
-    }
-    this.buffer.set(offset === 0 ? chunk : chunk.subarray(offset), this.end);
-    this.end += incoming;
+    const shift = this.window.append(offset === 0 ? chunk : chunk.subarray(offset));
+    if (shift !== 0) this.rebase(shift);
   }
 
-  /** Moves the logical window so that `start` becomes 0, shifting saved offsets with it. */
+  /** The buffered bytes moved `shift` bytes toward the front: so do the offsets saved into them. */
   private rebase(shift: number): void {
     if (this.pending !== undefined) {
       this.pending.lineStart -= shift;
@@ -181,26 +168,23 @@ export class TextParser {
       this.pending.keyEnd -= shift;
       this.pending.dataStart -= shift;
     }
-    this.scanned -= shift;
-    this.end -= shift;
-    this.start = 0;
-    if (this.scanned < 0) this.scanned = 0;
+    this.scanned = Math.max(0, this.scanned - shift);
   }
 
   // ---- command lines ----
 
   private takeLine(): Request | undefined {
-    const buffer = this.buffer;
-    const from = Math.max(this.start, this.scanned);
-    const newline = buffer.indexOf(LF, from);
-    if (newline === -1 || newline >= this.end) {
-      this.scanned = this.end;
+    const window = this.window;
+    const buffer = window.bytes;
+    const lineStart = window.start;
+    const newline = buffer.indexOf(LF, Math.max(lineStart, this.scanned));
+    if (newline === -1 || newline >= window.end) {
+      this.scanned = window.end;
       return this.checkOverlongLine();
     }
-    const lineStart = this.start;
     const lineEnd = newline > lineStart && buffer[newline - 1] === CR ? newline - 1 : newline;
-    this.start = newline + 1;
-    this.scanned = this.start;
+    window.start = newline + 1;
+    this.scanned = window.start;
     // memcached tokenizes the line as a C string: a NUL byte ends it.
     const nul = buffer.subarray(lineStart, lineEnd).indexOf(0);
     this.lineStart = lineStart;
@@ -209,15 +193,16 @@ export class TextParser {
   }
 
   private checkOverlongLine(): Request | undefined {
-    const length = this.end - this.start;
+    const length = this.window.length;
     if (length <= MAX_LINE_LENGTH) return undefined;
     if (length <= MAX_RETRIEVAL_LINE_LENGTH && this.startsWithRetrieval()) return undefined;
-    this.start = this.end;
+    this.window.consume(length);
     return { kind: "close", reason: `command line longer than ${MAX_LINE_LENGTH} bytes` };
   }
 
   private startsWithRetrieval(): boolean {
-    const head = asciiDecoder.decode(this.buffer.subarray(this.start, this.start + 110));
+    const { bytes, start } = this.window;
+    const head = asciiDecoder.decode(bytes.subarray(start, start + 110));
     return RETRIEVAL_LINE_START.test(head);
   }
 
@@ -338,7 +323,7 @@ export class TextParser {
       lineStart: this.lineStart,
       keyStart: this.tokens.start(1),
       keyEnd: this.tokens.end(1),
-      dataStart: this.start,
+      dataStart: this.window.start,
       length,
     };
     return this.takeDataBlock(this.pending);
@@ -346,30 +331,32 @@ export class TextParser {
 
   private skipDataBlock(length: number, report: Request): Request | undefined {
     const blockLength = length + 2;
-    const available = this.end - this.start;
+    const window = this.window;
+    const available = window.length;
     if (blockLength <= available) {
-      this.start += blockLength;
-      this.scanned = this.start;
+      window.consume(blockLength);
+      this.scanned = window.start;
       return report;
     }
     this.skipRemaining = blockLength - available;
-    this.start = this.end;
-    this.scanned = this.end;
+    window.consume(available);
+    this.scanned = window.end;
     this.afterSkip = report;
     return undefined;
   }
 
   private takeDataBlock(pending: PendingBlock): Request | undefined {
     const blockEnd = pending.dataStart + pending.length + 2;
-    if (blockEnd > this.end) {
+    const window = this.window;
+    if (blockEnd > window.end) {
       // Keep the command line buffered with its data: the key lives there.
-      this.start = pending.lineStart;
+      window.start = pending.lineStart;
       return undefined;
     }
     this.pending = undefined;
-    this.start = blockEnd;
+    window.start = blockEnd;
     this.scanned = blockEnd;
-    const buffer = this.buffer;
+    const buffer = window.bytes;
     const owner = pending.owner;
     if (buffer[blockEnd - 2] !== CR || buffer[blockEnd - 1] !== LF) {
       // memcached silences this under noreply, but never for ms.
