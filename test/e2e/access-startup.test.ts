@@ -5,17 +5,12 @@
  * that memcached would refuse.
  */
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, temporaryDirectory } from "../support/server.ts";
+import { startServer, temporaryDirectory, temporaryFile } from "../support/server.ts";
 
 const WARNING = /^\S+ litecached: warning: listening on 0\.0\.0\.0 without --auth-file: .*$/m;
 
-function authFile(contents: string): string {
-  const path = join(temporaryDirectory(), "auth");
-  writeFileSync(path, contents);
-  return path;
-}
+const authFile = (contents: string): string => temporaryFile("auth", contents);
 
 describe("Startup", () => {
   test("Should warn once when listening on every address without --auth-file", async () => {

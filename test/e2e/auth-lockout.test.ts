@@ -7,13 +7,11 @@
  * covers every client of this test process.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { MAX_FAILURES } from "../../src/auth/failure-limiter.ts";
 import { Opcode } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { request } from "../support/binary-frames.ts";
-import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
+import { type RunningServer, startServer, temporaryFile } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
 const USER = "guarded";
@@ -24,8 +22,7 @@ const handshake = (password: string) =>
 let server: RunningServer;
 
 beforeAll(async () => {
-  const authFile = join(temporaryDirectory(), "auth");
-  writeFileSync(authFile, `${USER}:${PASSWORD}\n`);
+  const authFile = temporaryFile("auth", `${USER}:${PASSWORD}\n`);
   server = await startServer({ extraArgs: ["--auth-file", authFile] });
 });
 

@@ -6,11 +6,9 @@
  * /metrics, memcached's `stats` or the server's output.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { REALM } from "../../src/auth/monitor-auth.ts";
-import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
+import { type RunningServer, startServer, temporaryFile } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -43,8 +41,7 @@ async function statusOf(path: string, authorization?: string): Promise<Response>
 }
 
 beforeAll(async () => {
-  const authFile = join(temporaryDirectory(), "auth");
-  writeFileSync(authFile, `${USER}:${PASSWORD}\nsecond:other-password\n`);
+  const authFile = temporaryFile("auth", `${USER}:${PASSWORD}\nsecond:other-password\n`);
   server = await startServer({ extraArgs: ["--auth-file", authFile] });
   base = `http://127.0.0.1:${server.httpPort}`;
   const client = await TestClient.connect(server.port);

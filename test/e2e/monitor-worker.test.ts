@@ -6,12 +6,11 @@
  * the thread runs at a lower CPU priority, and a stop ends the streams.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import type { KeyPageJson, StatsJson } from "../../client/shared/api-types.ts";
 import { MAX_FAILURES } from "../../src/auth/failure-limiter.ts";
 import { MONITOR_NICENESS } from "../../src/web/thread-priority.ts";
-import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
+import { type RunningServer, startServer, temporaryFile } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
 const STREAM_TIMEOUT_MS = 10_000;
@@ -173,8 +172,7 @@ describe("Lockouts shared by both ports", () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    const authFile = join(temporaryDirectory(), "auth");
-    writeFileSync(authFile, `${USER}:${PASSWORD}\n`);
+    const authFile = temporaryFile("auth", `${USER}:${PASSWORD}\n`);
     server = await startServer({ extraArgs: ["--auth-file", authFile] });
   });
 

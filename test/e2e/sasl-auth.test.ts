@@ -7,15 +7,13 @@
  * PLAIN auth that sends its data in a step.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import memjs from "memjs";
 import { Opcode, Status } from "../../src/protocol/binary/constants.ts";
 import { BinaryConversation } from "../support/binary-conversation.ts";
 import { get, noop, parseResponses, request, set, simple } from "../support/binary-frames.ts";
 import { concatBytes } from "../support/bytes.ts";
 import { runClientScript } from "../support/client-scripts.ts";
-import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
+import { type RunningServer, startServer, temporaryFile } from "../support/server.ts";
 
 const USER = "reader";
 const PASSWORD = "s3cret pass";
@@ -25,8 +23,7 @@ const TIMEOUT_MS = 10_000;
 let server: RunningServer;
 
 beforeAll(async () => {
-  const authFile = join(temporaryDirectory(), "auth");
-  writeFileSync(authFile, `${USER}:${PASSWORD}\nother:pw\n`);
+  const authFile = temporaryFile("auth", `${USER}:${PASSWORD}\nother:pw\n`);
   server = await startServer({ extraArgs: ["--auth-file", authFile] });
 });
 

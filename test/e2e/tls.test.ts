@@ -7,11 +7,9 @@
  * the certificate refuses it, and the monitor serves HTTPS.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { type Certificate, makeCertificate } from "../support/certificates.ts";
 import { runClientScript } from "../support/client-scripts.ts";
-import { type RunningServer, startServer, temporaryDirectory } from "../support/server.ts";
+import { type RunningServer, startServer, temporaryFile } from "../support/server.ts";
 import { TestClient } from "../support/test-client.ts";
 
 const USER = "tls-user";
@@ -25,8 +23,7 @@ let server: RunningServer;
 beforeAll(async () => {
   certificate = makeCertificate("server");
   stranger = makeCertificate("stranger");
-  const authFile = join(temporaryDirectory(), "auth");
-  writeFileSync(authFile, `${USER}:${PASSWORD}\n`);
+  const authFile = temporaryFile("auth", `${USER}:${PASSWORD}\n`);
   server = await startServer({
     extraArgs: [
       "--auth-file",

@@ -6,7 +6,7 @@ import type { Subprocess } from "bun";
 import { freePort } from "./ports.ts";
 import { removeTemporaryDirectory, temporaryDirectory } from "./temporary-folders.ts";
 
-export { temporaryDirectory } from "./temporary-folders.ts";
+export { temporaryDirectory, temporaryFile } from "./temporary-folders.ts";
 
 export const REPOSITORY_ROOT = join(import.meta.dir, "..", "..");
 

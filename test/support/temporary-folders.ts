@@ -4,7 +4,7 @@
  * listed once the test files have run (bun test fires no process exit
  * event, and a failed test never reaches its own cleanup).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,6 +16,13 @@ export function temporaryDirectory(prefix = "litecached-test-"): string {
   const folder = mkdtempSync(join(tmpdir(), prefix));
   folders.add(folder);
   return folder;
+}
+
+/** A file named `name` holding `contents`, in a fresh temporary folder (an auth file, a certificate). */
+export function temporaryFile(name: string, contents: string): string {
+  const path = join(temporaryDirectory(), name);
+  writeFileSync(path, contents);
+  return path;
 }
 
 export function removeTemporaryDirectory(folder: string): void {
