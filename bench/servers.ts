@@ -60,32 +60,23 @@ export function pinned(cpu: string, command: string[]): string[] {
 }
 
 export async function startMemcached(memoryMiB: number): Promise<RunningServer> {
-  const port = freePort();
   const asRoot = process.getuid?.() === 0 ? ["-u", "root"] : [];
-  const startedAt = performance.now();
-  const child = Bun.spawn(
-    pinned(SERVER_CPU, [
-      "/usr/bin/memcached",
-      ...asRoot,
-      "-t",
-      "1",
-      "-U",
-      "0",
-      "-l",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-m",
-      String(memoryMiB),
-      "-c",
-      "4096",
-    ]),
-    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
-  );
-  const stderr = collectText(child.stderr);
-  await waitForPort("memcached", port, child, stderr);
-  const readyMs = performance.now() - startedAt;
-  return serverHandle("memcached", child, stderr, port, undefined, readyMs);
+  return startPortServer("memcached", (port) => [
+    "/usr/bin/memcached",
+    ...asRoot,
+    "-t",
+    "1",
+    "-U",
+    "0",
+    "-l",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-m",
+    String(memoryMiB),
+    "-c",
+    "4096",
+  ]);
 }
 
 export interface LitecachedOptions {
@@ -147,22 +138,13 @@ export async function startLitecached(
  * bench/bare-get-server.ts, the least a Bun.listen server does per request:
  * the floor under litecached's figures on this machine.
  */
-export async function startBareGetServer(): Promise<RunningServer> {
-  const port = freePort();
-  const startedAt = performance.now();
-  const child = Bun.spawn(
-    pinned(SERVER_CPU, [
-      process.execPath,
-      join(REPOSITORY_ROOT, "bench", "bare-get-server.ts"),
-      "--port",
-      String(port),
-    ]),
-    { cwd: REPOSITORY_ROOT, stdin: "ignore", stdout: "ignore", stderr: "pipe" },
-  );
-  const stderr = collectText(child.stderr);
-  await waitForPort("floor", port, child, stderr);
-  const readyMs = performance.now() - startedAt;
-  return serverHandle("floor", child, stderr, port, undefined, readyMs);
+export function startBareGetServer(): Promise<RunningServer> {
+  return startPortServer("floor", (port) => [
+    process.execPath,
+    join(REPOSITORY_ROOT, "bench", "bare-get-server.ts"),
+    "--port",
+    String(port),
+  ]);
 }
 
 export type RedisFsync = "everysec" | "always";
@@ -173,37 +155,51 @@ export type RedisFsync = "everysec" | "always";
  * runs in a forked child whose CPU time would not be counted as the
  * server's. Its files go to `directory`.
  */
-export async function startRedis(fsync: RedisFsync, directory: string): Promise<RunningServer> {
+export function startRedis(fsync: RedisFsync, directory: string): Promise<RunningServer> {
+  return startPortServer("redis", (port) => [
+    "/usr/bin/redis-server",
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    directory,
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    fsync,
+    "--save",
+    "",
+    "--auto-aof-rewrite-percentage",
+    "0",
+    "--daemonize",
+    "no",
+    "--maxclients",
+    "4096",
+  ]);
+}
+
+/**
+ * Starts `command(port)` pinned to the server CPU on a free port, and
+ * waits until the port accepts a connection (memcached, Redis and the
+ * bare get server print nothing when ready).
+ */
+async function startPortServer(
+  name: ServerName,
+  command: (port: number) => string[],
+): Promise<RunningServer> {
   const port = freePort();
   const startedAt = performance.now();
-  const child = Bun.spawn(
-    pinned(SERVER_CPU, [
-      "/usr/bin/redis-server",
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--dir",
-      directory,
-      "--appendonly",
-      "yes",
-      "--appendfsync",
-      fsync,
-      "--save",
-      "",
-      "--auto-aof-rewrite-percentage",
-      "0",
-      "--daemonize",
-      "no",
-      "--maxclients",
-      "4096",
-    ]),
-    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
-  );
+  const child = Bun.spawn(pinned(SERVER_CPU, command(port)), {
+    cwd: REPOSITORY_ROOT,
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
   const stderr = collectText(child.stderr);
-  await waitForPort("redis", port, child, stderr);
+  await waitForPort(name, port, child, stderr);
   const readyMs = performance.now() - startedAt;
-  return serverHandle("redis", child, stderr, port, undefined, readyMs);
+  return serverHandle(name, child, stderr, port, undefined, readyMs);
 }
 
 function serverHandle(
