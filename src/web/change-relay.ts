@@ -6,17 +6,15 @@
  * message handlers: its event streams' flush and stats timers never fire
  * (measured: a stream open during 4 s of pipelined sets received nothing).
  *
- * In between, changes are coalesced per key as the feed does (events.ts:
- * the latest change of each key, a flush dropping what came before it),
- * and past MAX_PENDING_KEYS keys nothing more is kept: the post says
- * `incomplete` and the streams tell their pages to reload (the feed's
- * `resync`, which that many keys would cause anyway). So a flood costs
- * the memcached thread a bounded copy per interval.
+ * In between, changes are coalesced per key as the feed does
+ * (coalesced-changes.ts), and past its limit nothing more is kept: the post
+ * says `incomplete` and the streams tell their pages to reload (the feed's
+ * `resync`). So a flood costs the memcached thread a bounded copy per
+ * interval.
  */
 
-import { keyName } from "../store/memory-tier.ts";
 import type { Change } from "../store/store.ts";
-import { MAX_PENDING_KEYS } from "./events.ts";
+import { CoalescedChanges } from "./coalesced-changes.ts";
 
 /**
  * The feed's own flush interval: about one post per flush, so the worker
@@ -30,17 +28,13 @@ export type RelayPost = (changes: Change[], incomplete: boolean) => void;
 const FLUSH: Change = { type: "flush" };
 
 export class ChangeRelay {
-  private readonly latest = new Map<string, Change>();
-  private flushed = false;
-  private incomplete = false;
+  private readonly gathered = new CoalescedChanges();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly post: RelayPost) {}
 
   add(changes: readonly Change[]): void {
-    for (let index = 0; index < changes.length && !this.incomplete; index++) {
-      this.keep(changes[index] as Change);
-    }
+    this.gathered.add(changes);
     this.timer ??= setTimeout(() => this.send(), RELAY_INTERVAL_MS);
   }
 
@@ -48,36 +42,12 @@ export class ChangeRelay {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.clear();
-  }
-
-  private keep(change: Change): void {
-    if (change.type === "flush") {
-      this.latest.clear();
-      this.flushed = true;
-      return;
-    }
-    const name = keyName(change.key);
-    // Deleted first, so the key moves to the end: the order of its last change.
-    this.latest.delete(name);
-    this.latest.set(name, change);
-    if (this.latest.size > MAX_PENDING_KEYS) {
-      this.latest.clear();
-      this.incomplete = true;
-    }
+    this.gathered.clear();
   }
 
   private send(): void {
     this.timer = undefined;
-    const changes = this.flushed ? [FLUSH, ...this.latest.values()] : [...this.latest.values()];
-    const incomplete = this.incomplete;
-    this.clear();
-    this.post(changes, incomplete);
-  }
-
-  private clear(): void {
-    this.latest.clear();
-    this.flushed = false;
-    this.incomplete = false;
+    const { flushed, changes, incomplete } = this.gathered.take();
+    this.post(flushed ? [FLUSH, ...changes] : changes, incomplete);
   }
 }

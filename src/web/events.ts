@@ -3,9 +3,9 @@
  *
  * The memcached port may write a hundred thousand keys a second; a browser
  * needs a few updates a second. So changes are coalesced per key and sent at
- * most every FLUSH_INTERVAL_MS, encoded once for all subscribers; when more
- * than MAX_PENDING_KEYS pile up in between, they are dropped and every
- * client is told to `resync` (reload its page of keys) instead. The change
+ * most every FLUSH_INTERVAL_MS, encoded once for all subscribers; when too
+ * many keys pile up in between (coalesced-changes.ts), they are dropped and
+ * every client is told to `resync` (reload its page of keys) instead. The change
  * listener exists only while someone watches, so an unwatched server pays
  * nothing (in the worker, the main thread posts changes only while it is
  * subscribed).
@@ -18,15 +18,13 @@ import {
   type StatsJson,
 } from "../../client/shared/api-types.ts";
 import { encodeKey } from "../../client/shared/key-codec.ts";
-import { keyName } from "../store/memory-tier.ts";
 import type { Change } from "../store/store.ts";
+import { CoalescedChanges, type KeyChange } from "./coalesced-changes.ts";
 import type { MonitorSource } from "./monitor-source.ts";
 
 const FLUSH_INTERVAL_MS = 100;
 const STATS_INTERVAL_MS = 1000;
 const RESYNC_INTERVAL_MS = 1000;
-/** Coalesced keys that may wait for the next flush before clients are told to resync. */
-export const MAX_PENDING_KEYS = 500;
 /**
  * Unsent bytes after which a client that does not read is dropped. Counted
  * in bytes, not events: one `changes` event may carry 500 long keys (some
@@ -55,10 +53,8 @@ export class ChangeFeed {
   private readonly clients = new Set<Client>();
   private unsubscribe: (() => void) | undefined;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
-  /** Changes since the last flush, the latest per key, in the order of that change. */
-  private readonly pending = new Map<string, Exclude<Change, { type: "flush" }>>();
-  private flushedSinceLastSend = false;
-  private overflowed = false;
+  /** Changes since the last flush: the latest per key, or given up for a resync. */
+  private readonly pending = new CoalescedChanges();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private lastResyncMs = 0;
 
@@ -125,41 +121,18 @@ export class ChangeFeed {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
       this.pending.clear();
-      this.flushedSinceLastSend = false;
-      this.overflowed = false;
     }
   }
 
   /** `incomplete`: changes were left out on the way (change-relay.ts); clients resync. */
   private receive(changes: readonly Change[], incomplete: boolean): void {
-    if (incomplete) {
-      this.pending.clear();
-      this.overflowed = true;
-    }
-    // Once overflowed, the rest of a flood needs no encoding: clients resync.
-    for (let index = 0; index < changes.length && !this.overflowed; index++) {
-      this.queueChange(changes[index] as Change);
-    }
-    this.scheduleFlush(FLUSH_INTERVAL_MS);
-  }
-
-  private queueChange(change: Change): void {
-    if (change.type === "flush") {
-      this.pending.clear();
-      this.flushedSinceLastSend = true;
-      return;
-    }
+    if (incomplete) this.pending.markIncomplete();
     // Keyed by the raw bytes; encoded once, at the flush, whatever the
     // number of changes to that key in between (in the worker, CPU is scarce
-    // under a write flood: it runs at a lower priority).
-    const name = keyName(change.key);
-    // Re-insert so that the map keeps the order of the latest change per key.
-    this.pending.delete(name);
-    this.pending.set(name, change);
-    if (this.pending.size > MAX_PENDING_KEYS) {
-      this.pending.clear();
-      this.overflowed = true;
-    }
+    // under a write flood: it runs at a lower priority). Once incomplete, the
+    // rest of a flood is not even kept: clients resync.
+    this.pending.add(changes);
+    this.scheduleFlush(FLUSH_INTERVAL_MS);
   }
 
   private scheduleFlush(delayMs: number): void {
@@ -168,7 +141,7 @@ export class ChangeFeed {
 
   private flush(): void {
     this.flushTimer = undefined;
-    if (this.overflowed) {
+    if (this.pending.incomplete) {
       // Clients told to resync reload a page; let them do so at most once a second.
       const wait = this.lastResyncMs + RESYNC_INTERVAL_MS - Date.now();
       if (wait > 0) {
@@ -176,15 +149,14 @@ export class ChangeFeed {
         return;
       }
       this.lastResyncMs = Date.now();
+      this.pending.clear();
       this.broadcast(eventText(EVENT.resync, {}));
-    } else {
-      const changes: ChangeJson[] = this.flushedSinceLastSend ? [{ type: "flush" }] : [];
-      for (const change of this.pending.values()) changes.push(changeJson(change));
-      this.broadcast(eventText(EVENT.changes, { changes } satisfies ChangesEventJson));
+      return;
     }
-    this.pending.clear();
-    this.flushedSinceLastSend = false;
-    this.overflowed = false;
+    const batch = this.pending.take();
+    const changes: ChangeJson[] = batch.flushed ? [{ type: "flush" }] : [];
+    for (const change of batch.changes) changes.push(changeJson(change));
+    this.broadcast(eventText(EVENT.changes, { changes } satisfies ChangesEventJson));
   }
 
   private async broadcastStats(): Promise<void> {
@@ -220,9 +192,7 @@ export class ChangeFeed {
   }
 }
 
-function changeJson(
-  change: Exclude<Change, { type: "flush" }>,
-): Exclude<ChangeJson, { type: "flush" }> {
+function changeJson(change: KeyChange): Exclude<ChangeJson, { type: "flush" }> {
   switch (change.type) {
     case "set":
       return {

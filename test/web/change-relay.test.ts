@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Change } from "../../src/store/store.ts";
 import { ChangeRelay } from "../../src/web/change-relay.ts";
-import { MAX_PENDING_KEYS } from "../../src/web/events.ts";
+import { MAX_PENDING_KEYS } from "../../src/web/coalesced-changes.ts";
 
 const encoder = new TextEncoder();
 const set = (key: string, cas = 1): Change => ({
