@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "../test/support/ports.ts";
+import { collectText } from "../test/support/stream-text.ts";
 import { cpuAccount } from "./system.ts";
 
 export const REPOSITORY_ROOT = join(import.meta.dir, "..");
@@ -260,16 +261,6 @@ function schedStat(pid: number): SchedStat {
     }
   }
   return { cpuNs, waitNs };
-}
-
-/** Accumulates a child's output so its pipe never fills up. */
-function collectText(stream: ReadableStream<Uint8Array>): () => string {
-  let text = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  })();
-  return () => text;
 }
 
 /** litecached prints its startup line (ending in "monitor on …") once both ports listen. */

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "../support/ports.ts";
 import { REPOSITORY_ROOT, temporaryDirectory } from "../support/server.ts";
+import { collectText } from "../support/stream-text.ts";
 import { TestClient } from "../support/test-client.ts";
 
 /** Real processes on a busy machine: more than bun's 5 s default, hooks included. */
@@ -43,15 +44,6 @@ afterEach(async () => {
     rmSync(directory, { recursive: true, force: true });
 });
 
-function collect(stream: ReadableStream<Uint8Array>): () => string {
-  let text = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  })();
-  return () => text;
-}
-
 /** Starts `bun main.ts` with these flags; resolves once it answers (found by asking, not by its log). */
 async function startLogging(args: string[]): Promise<LoggingServer> {
   const directory = temporaryDirectory("litecached-logs-");
@@ -71,8 +63,8 @@ async function startLogging(args: string[]): Promise<LoggingServer> {
     ],
     { cwd: REPOSITORY_ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  const stdout = collect(child.stdout);
-  const stderr = collect(child.stderr);
+  const stdout = collectText(child.stdout);
+  const stderr = collectText(child.stderr);
   const server: LoggingServer = {
     port,
     databasePath,
@@ -239,7 +231,7 @@ describe("the operator's log", () => {
     try {
       shell.stdin.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
       await shell.stdin.flush();
-      const shellOutput = collect(shell.stdout);
+      const shellOutput = collectText(shell.stdout);
       const deadline = Date.now() + WAIT_TIMEOUT_MS;
       while (!shellOutput().includes("locked") && Date.now() < deadline) await Bun.sleep(20);
       expect(await setOnce(server.port)).toBe("SERVER_ERROR storage failure (SQLITE_BUSY)\r\n");

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { freePort } from "./ports.ts";
+import { collectText } from "./stream-text.ts";
 import { removeTemporaryDirectory, temporaryDirectory } from "./temporary-folders.ts";
 
 export { temporaryDirectory, temporaryFile } from "./temporary-folders.ts";
@@ -53,16 +54,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ],
     { cwd: options.cwd ?? REPOSITORY_ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  let stderrText = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of child.stderr) stderrText += decoder.decode(chunk, { stream: true });
-  })();
+  const stderrText = collectText(child.stderr);
   const removeOwnFolder = (): void => {
     if (ownFolder !== undefined) removeTemporaryDirectory(ownFolder);
   };
   try {
-    await waitForReadyLine(child, () => stderrText);
+    await waitForReadyLine(child, stderrText);
   } catch (error) {
     child.kill("SIGKILL");
     await child.exited;
@@ -74,7 +71,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     httpPort,
     databasePath,
     process: child,
-    stderr: () => stderrText,
+    stderr: stderrText,
     async stop() {
       child.kill("SIGTERM");
       return await child.exited;
